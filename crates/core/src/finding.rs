@@ -220,17 +220,6 @@ impl Finding {
     }
 }
 
-impl Default for crate::Region {
-    fn default() -> Self {
-        crate::Region {
-            start_line: 0,
-            start_column: 0,
-            end_line: 0,
-            end_column: 0,
-        }
-    }
-}
-
 /// Assigns fingerprints to `findings` in place. Findings that share rule, path and key get
 /// increasing occurrence numbers in source order, so duplicates stay distinct and stable.
 pub fn assign_fingerprints(findings: &mut [Finding]) {

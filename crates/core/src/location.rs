@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// A 1-based line/column range. Columns count Unicode scalar values (SARIF
 /// `columnKind: unicodeCodePoints`); `end_column` is exclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Region {
     pub start_line: u32,
     pub start_column: u32,
