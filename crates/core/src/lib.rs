@@ -30,6 +30,7 @@ pub use dependency::{Component, DependencyScope, Ecosystem};
 pub use extension::{Extension, Platform};
 pub use finding::{
     BaselineState, EvidenceStep, Finding, Fix, Replacement, Suppression, SuppressionKind,
+    assign_fingerprints,
 };
 pub use fingerprint::Fingerprint;
 pub use location::{Location, Region};

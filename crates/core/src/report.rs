@@ -1,8 +1,7 @@
 //! The result of one scan: everything every report format renders.
 
 use crate::{
-    Analyzer, CapabilitySet, Component, Decision, Extension, Finding, Notice, Origin, RuleMeta,
-    Severity,
+    CapabilitySet, Component, Decision, Extension, Finding, Notice, Origin, RuleMeta, Severity,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -71,18 +70,4 @@ impl ScanReport {
     pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
         self.rules.iter().find(|r| r.id == id)
     }
-}
-
-/// Collects the metadata of the rules behind `findings` from a set of analyzers.
-pub fn rules_for(findings: &[Finding], analyzers: &[&dyn Analyzer]) -> Vec<RuleMeta> {
-    let used: std::collections::BTreeSet<&str> =
-        findings.iter().map(|f| f.rule_id.as_str()).collect();
-    let mut rules: Vec<RuleMeta> = analyzers
-        .iter()
-        .flat_map(|a| a.rules())
-        .filter(|r| used.contains(r.id.as_str()))
-        .collect();
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
-    rules.dedup_by(|a, b| a.id == b.id);
-    rules
 }

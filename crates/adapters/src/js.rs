@@ -1,0 +1,711 @@
+//! Static facts about one JS/TS file, extracted with oxc without running anything.
+//!
+//! Platform manifests that live in code (n8n `description` objects, Node-RED `registerType`
+//! options) are object literals. [`parse`] walks the AST once and records:
+//! the literal values of interesting class properties and `this.x = …` assignments, every call
+//! with a static dotted callee (`RED.httpAdmin.get`) with its evaluated arguments, imported and
+//! required module names, and references to selected free globals. Values are evaluated
+//! statically ([`Val`]): literals, arrays, objects, template literals, and identifiers bound by
+//! top-level `const` declarations in the same file. Anything else is [`Val::Unknown`].
+//!
+//! Bounds: files above [`MAX_SOURCE_BYTES`] or nested deeper than [`MAX_NESTING`] brackets are
+//! not parsed (a notice is produced by the caller), evaluation stops at [`MAX_EVAL_DEPTH`] and
+//! [`MAX_EVAL_NODES`] values per top-level evaluation.
+
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{
+    Argument, ArrayExpressionElement, AssignmentExpression, BindingPattern, CallExpression,
+    Class, ClassElement, Expression, ImportDeclaration, ImportExpression, ImportOrExportKind,
+    ObjectPropertyKind, Program, PropertyDefinition, Statement,
+};
+use oxc_ast_visit::{Visit, walk};
+use oxc_parser::Parser;
+use oxc_span::SourceType;
+use std::collections::{HashMap, HashSet};
+
+/// Files larger than this are not parsed for manifest facts.
+pub const MAX_SOURCE_BYTES: usize = 4 * 1024 * 1024;
+/// Bracket nesting above this is refused before parsing (the parser and visitor recurse).
+pub const MAX_NESTING: usize = 400;
+/// Depth limit of the static evaluator.
+pub const MAX_EVAL_DEPTH: usize = 48;
+/// Value budget of one top-level evaluation.
+pub const MAX_EVAL_NODES: usize = 50_000;
+/// At most this many calls / imports / globals are recorded per file.
+const MAX_RECORDS: usize = 20_000;
+
+/// A statically evaluated JS value. `start` offsets are byte offsets into the parsed text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Str(String),
+    /// A template literal with substitutions; `${…}` parts are kept as `${}`.
+    Template(String),
+    Num(f64),
+    Bool(bool),
+    Null,
+    Array(Vec<Spanned>),
+    Object(Vec<(String, Spanned)>),
+    /// A call whose callee is a static dotted path (`RED.auth.needsPermission`).
+    Call(String),
+    /// A function or arrow function.
+    Function,
+    /// An identifier or member path that could not be resolved (`process.env.URL`).
+    Path(String),
+    Unknown,
+}
+
+/// A value with the byte offset where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned {
+    pub val: Val,
+    pub start: u32,
+}
+
+impl Spanned {
+    /// The property `key` of an object value.
+    pub fn get(&self, key: &str) -> Option<&Spanned> {
+        match &self.val {
+            Val::Object(props) => props.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Follows a `.`-separated property path.
+    pub fn path(&self, path: &str) -> Option<&Spanned> {
+        path.split('.').try_fold(self, |v, k| v.get(k))
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.val {
+            Val::Str(s) | Val::Template(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.val {
+            Val::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> &[Spanned] {
+        match &self.val {
+            Val::Array(items) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn entries(&self) -> &[(String, Spanned)] {
+        match &self.val {
+            Val::Object(props) => props,
+            _ => &[],
+        }
+    }
+
+    /// Strings of an array value (or a single string), ignoring other items.
+    pub fn strings(&self) -> Vec<&str> {
+        match &self.val {
+            Val::Array(items) => items.iter().filter_map(Spanned::as_str).collect(),
+            _ => self.as_str().into_iter().collect(),
+        }
+    }
+}
+
+/// A module the file imports or requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub module: String,
+    pub start: u32,
+    /// `import type …`: no runtime effect.
+    pub type_only: bool,
+}
+
+/// A call with a static callee path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// `RED.nodes.registerType`, `require`, `this.helpers.httpRequest`.
+    pub callee: String,
+    pub args: Vec<Spanned>,
+    pub start: u32,
+}
+
+/// A named value: a class property (`description = {…}`) or `this.description = {…}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named {
+    pub name: String,
+    pub value: Spanned,
+    /// Index of the enclosing class in [`JsFacts::classes`], if any.
+    pub class: Option<usize>,
+}
+
+/// A class declared in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassInfo {
+    pub name: Option<String>,
+    pub start: u32,
+    /// Method names (`execute`, `webhook`, `poll`, `trigger`).
+    pub methods: Vec<String>,
+}
+
+/// Everything [`parse`] learned about one file.
+#[derive(Debug, Clone, Default)]
+pub struct JsFacts {
+    /// Syntax errors: (byte offset, message). The facts are still usable when recovered.
+    pub errors: Vec<(u32, String)>,
+    pub imports: Vec<Import>,
+    /// `require(x)` / `import(x)` with a non-literal argument.
+    pub dynamic_imports: Vec<u32>,
+    pub calls: Vec<Call>,
+    pub named: Vec<Named>,
+    pub classes: Vec<ClassInfo>,
+    /// References to watched free globals: (name, offset).
+    pub globals: Vec<(String, u32)>,
+}
+
+impl JsFacts {
+    /// The first named value called `name`.
+    pub fn named(&self, name: &str) -> Option<&Spanned> {
+        self.named.iter().find(|n| n.name == name).map(|n| &n.value)
+    }
+
+    /// Calls whose callee ends with `suffix` (`.nodes.registerType`) or equals it.
+    pub fn calls_ending<'s>(&'s self, suffix: &'s str) -> impl Iterator<Item = &'s Call> + 's {
+        self.calls.iter().filter(move |c| {
+            c.callee == suffix.trim_start_matches('.') || c.callee.ends_with(suffix)
+        })
+    }
+}
+
+/// Why a file was not parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SkipReason {
+    #[error("file is {0} bytes, above the {MAX_SOURCE_BYTES}-byte limit for manifest extraction")]
+    TooLarge(usize),
+    #[error("brackets nest deeper than {MAX_NESTING} levels")]
+    TooDeep,
+    #[error("the parser gave up: {0}")]
+    Unparseable(String),
+}
+
+/// Names of free globals recorded in [`JsFacts::globals`].
+const WATCHED_GLOBALS: &[&str] = &[
+    "process",
+    "globalThis",
+    "global",
+    "__dirname",
+    "__filename",
+    "setTimeout",
+    "setInterval",
+    "setImmediate",
+    "clearTimeout",
+    "clearInterval",
+    "clearImmediate",
+    "eval",
+    "Function",
+];
+
+/// Parses `text` (TypeScript when `typescript`, else unambiguous JS) and extracts facts.
+pub fn parse(text: &str, typescript: bool) -> Result<JsFacts, SkipReason> {
+    if text.len() > MAX_SOURCE_BYTES {
+        return Err(SkipReason::TooLarge(text.len()));
+    }
+    if max_bracket_depth(text) > MAX_NESTING {
+        return Err(SkipReason::TooDeep);
+    }
+    let allocator = Allocator::default();
+    let source_type = if typescript {
+        SourceType::ts()
+    } else {
+        SourceType::unambiguous()
+    };
+    let ret = Parser::new(&allocator, text, source_type).parse();
+    let errors: Vec<(u32, String)> = ret
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let off = d
+                .labels
+                .first()
+                .map_or(0, |l| u32::try_from(l.offset()).unwrap_or(0));
+            (off, d.message.to_string())
+        })
+        .collect();
+    if ret.panicked {
+        let msg = errors
+            .first()
+            .map_or_else(|| "unrecoverable syntax error".to_string(), |e| e.1.clone());
+        return Err(SkipReason::Unparseable(msg));
+    }
+    let mut collector = Collector::new(&ret.program);
+    collector.visit_program(&ret.program);
+    let mut facts = collector.facts;
+    facts.errors = errors;
+    let bound = collector.bindings;
+    facts.globals.retain(|(name, _)| !bound.contains(name));
+    Ok(facts)
+}
+
+/// Maximum nesting of `{[(` outside of strings and comments (approximate: template literals
+/// and regex literals are treated as code, which can only over-estimate).
+fn max_bracket_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    while let Some(&b) = bytes.get(i) {
+        match quote {
+            Some(q) => {
+                if b == b'\\' {
+                    i += 1;
+                } else if b == q || b == b'\n' {
+                    quote = None;
+                }
+            }
+            None => match b {
+                b'\'' | b'"' => quote = Some(b),
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    while let Some(&c) = bytes.get(i) {
+                        if c == b'\n' {
+                            break;
+                        }
+                        i += 1;
+                    }
+                }
+                b'{' | b'[' | b'(' => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    max
+}
+
+struct Collector<'a, 'p> {
+    facts: JsFacts,
+    consts: HashMap<&'a str, &'p Expression<'a>>,
+    bindings: HashSet<String>,
+    class_stack: Vec<usize>,
+}
+
+impl<'a, 'p> Collector<'a, 'p> {
+    fn new(program: &'p Program<'a>) -> Self {
+        let mut consts = HashMap::new();
+        for stmt in &program.body {
+            let decl = match stmt {
+                Statement::VariableDeclaration(d) => Some(&**d),
+                Statement::ExportNamedDeclaration(e) => match &e.declaration {
+                    Some(oxc_ast::ast::Declaration::VariableDeclaration(d)) => Some(&**d),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(decl) = decl {
+                for d in &decl.declarations {
+                    if let (BindingPattern::BindingIdentifier(id), Some(init)) = (&d.id, &d.init) {
+                        consts.insert(id.name.as_str(), init);
+                    }
+                }
+            }
+        }
+        Collector {
+            facts: JsFacts::default(),
+            consts,
+            bindings: HashSet::new(),
+            class_stack: Vec::new(),
+        }
+    }
+
+    fn eval(&self, expr: &Expression<'a>) -> Spanned {
+        let mut budget = MAX_EVAL_NODES;
+        eval(expr, &self.consts, 0, &mut budget)
+    }
+
+    fn full(&self) -> bool {
+        self.facts.calls.len() + self.facts.imports.len() + self.facts.globals.len() > MAX_RECORDS
+    }
+}
+
+/// The dotted path of an identifier / static member chain (`RED.httpAdmin.get`,
+/// `this.helpers.request`), or `None` when any part is computed.
+pub(crate) fn static_path(expr: &Expression<'_>) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut cur = expr.get_inner_expression();
+    for _ in 0..32 {
+        match cur {
+            Expression::Identifier(id) => {
+                parts.push(id.name.as_str());
+                parts.reverse();
+                return Some(parts.join("."));
+            }
+            Expression::ThisExpression(_) => {
+                parts.push("this");
+                parts.reverse();
+                return Some(parts.join("."));
+            }
+            Expression::StaticMemberExpression(m) => {
+                parts.push(m.property.name.as_str());
+                cur = m.object.get_inner_expression();
+            }
+            Expression::ComputedMemberExpression(m) => {
+                let Expression::StringLiteral(s) = &m.expression else {
+                    return None;
+                };
+                parts.push(s.value.as_str());
+                cur = m.object.get_inner_expression();
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn eval<'a>(
+    expr: &Expression<'a>,
+    consts: &HashMap<&'a str, &Expression<'a>>,
+    depth: usize,
+    budget: &mut usize,
+) -> Spanned {
+    let start = span_start(expr);
+    let unknown = Spanned {
+        val: Val::Unknown,
+        start,
+    };
+    if depth > MAX_EVAL_DEPTH || *budget == 0 {
+        return unknown;
+    }
+    *budget -= 1;
+    let expr = expr.get_inner_expression();
+    let val = match expr {
+        Expression::StringLiteral(s) => Val::Str(s.value.as_str().to_string()),
+        Expression::NumericLiteral(n) => Val::Num(n.value),
+        Expression::BooleanLiteral(b) => Val::Bool(b.value),
+        Expression::NullLiteral(_) => Val::Null,
+        Expression::TemplateLiteral(t) => {
+            let mut s = String::new();
+            for (i, q) in t.quasis.iter().enumerate() {
+                s.push_str(q.value.cooked.as_ref().map_or(q.value.raw.as_str(), |c| c.as_str()));
+                if i + 1 < t.quasis.len() {
+                    s.push_str("${}");
+                }
+            }
+            if t.expressions.is_empty() {
+                Val::Str(s)
+            } else {
+                Val::Template(s)
+            }
+        }
+        Expression::ArrayExpression(a) => {
+            let mut items = Vec::new();
+            for el in &a.elements {
+                match el {
+                    ArrayExpressionElement::SpreadElement(sp) => {
+                        let v = eval(&sp.argument, consts, depth + 1, budget);
+                        match v.val {
+                            Val::Array(inner) => items.extend(inner),
+                            _ => items.push(v),
+                        }
+                    }
+                    ArrayExpressionElement::Elision(_) => {}
+                    other => {
+                        if let Some(e) = other.as_expression() {
+                            items.push(eval(e, consts, depth + 1, budget));
+                        }
+                    }
+                }
+            }
+            Val::Array(items)
+        }
+        Expression::ObjectExpression(o) => {
+            let mut props = Vec::new();
+            for p in &o.properties {
+                match p {
+                    ObjectPropertyKind::ObjectProperty(p) => {
+                        let Some(key) = p.key.static_name() else {
+                            continue;
+                        };
+                        let v = if p.method {
+                            Spanned {
+                                val: Val::Function,
+                                start: p.span.start,
+                            }
+                        } else {
+                            eval(&p.value, consts, depth + 1, budget)
+                        };
+                        props.push((key.to_string(), v));
+                    }
+                    ObjectPropertyKind::SpreadProperty(sp) => {
+                        let v = eval(&sp.argument, consts, depth + 1, budget);
+                        if let Val::Object(inner) = v.val {
+                            props.extend(inner);
+                        }
+                    }
+                }
+            }
+            Val::Object(props)
+        }
+        Expression::Identifier(id) => match consts.get(id.name.as_str()) {
+            Some(init) => {
+                let mut v = eval(init, consts, depth + 1, budget);
+                v.start = start;
+                return v;
+            }
+            None => Val::Path(id.name.as_str().to_string()),
+        },
+        Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_) => {
+            static_path(expr).map_or(Val::Unknown, Val::Path)
+        }
+        Expression::CallExpression(c) => static_path(&c.callee).map_or(Val::Unknown, Val::Call),
+        Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) => {
+            Val::Function
+        }
+        Expression::BinaryExpression(b)
+            if b.operator == oxc_ast::ast::BinaryOperator::Addition =>
+        {
+            let l = eval(&b.left, consts, depth + 1, budget);
+            let r = eval(&b.right, consts, depth + 1, budget);
+            match (l.val, r.val) {
+                (Val::Str(a), Val::Str(b)) => Val::Str(a + &b),
+                (Val::Str(a) | Val::Template(a), Val::Str(b) | Val::Template(b)) => {
+                    Val::Template(a + &b)
+                }
+                (Val::Str(a) | Val::Template(a), _) => Val::Template(a + "${}"),
+                (_, Val::Str(b) | Val::Template(b)) => Val::Template("${}".to_string() + &b),
+                _ => Val::Unknown,
+            }
+        }
+        _ => Val::Unknown,
+    };
+    Spanned { val, start }
+}
+
+fn span_start(expr: &Expression<'_>) -> u32 {
+    use oxc_span::GetSpan;
+    expr.span().start
+}
+
+impl<'a> Visit<'a> for Collector<'a, '_> {
+    fn visit_class(&mut self, it: &Class<'a>) {
+        let methods = it
+            .body
+            .body
+            .iter()
+            .filter_map(|el| match el {
+                ClassElement::MethodDefinition(m) => m.key.static_name().map(|n| n.to_string()),
+                _ => None,
+            })
+            .collect();
+        self.facts.classes.push(ClassInfo {
+            name: it.id.as_ref().map(|i| i.name.as_str().to_string()),
+            start: it.span.start,
+            methods,
+        });
+        self.class_stack.push(self.facts.classes.len() - 1);
+        walk::walk_class(self, it);
+        self.class_stack.pop();
+    }
+
+    fn visit_property_definition(&mut self, it: &PropertyDefinition<'a>) {
+        if let (Some(name), Some(value)) = (it.key.static_name(), &it.value) {
+            if !self.full() {
+                let value = self.eval(value);
+                self.facts.named.push(Named {
+                    name: name.to_string(),
+                    value,
+                    class: self.class_stack.last().copied(),
+                });
+            }
+        }
+        walk::walk_property_definition(self, it);
+    }
+
+    fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
+        if let Some(m) = it.left.as_member_expression() {
+            if let (Expression::ThisExpression(_), Some(name)) =
+                (m.object().get_inner_expression(), m.static_property_name())
+            {
+                if !self.full() {
+                    let value = self.eval(&it.right);
+                    self.facts.named.push(Named {
+                        name: name.to_string(),
+                        value,
+                        class: self.class_stack.last().copied(),
+                    });
+                }
+            }
+        }
+        walk::walk_assignment_expression(self, it);
+    }
+
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if !self.full() {
+            if let Some(callee) = static_path(&it.callee) {
+                let args: Vec<Spanned> = it
+                    .arguments
+                    .iter()
+                    .map(|a| match a {
+                        Argument::SpreadElement(s) => Spanned {
+                            val: Val::Unknown,
+                            start: s.span.start,
+                        },
+                        other => other.as_expression().map_or(
+                            Spanned {
+                                val: Val::Unknown,
+                                start: it.span.start,
+                            },
+                            |e| self.eval(e),
+                        ),
+                    })
+                    .collect();
+                if callee == "require" {
+                    match args.first().map(|a| &a.val) {
+                        Some(Val::Str(m)) => self.facts.imports.push(Import {
+                            module: m.clone(),
+                            start: it.span.start,
+                            type_only: false,
+                        }),
+                        Some(_) => self.facts.dynamic_imports.push(it.span.start),
+                        None => {}
+                    }
+                }
+                self.facts.calls.push(Call {
+                    callee,
+                    args,
+                    start: it.span.start,
+                });
+            }
+        }
+        walk::walk_call_expression(self, it);
+    }
+
+    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        match it.source.get_inner_expression() {
+            Expression::StringLiteral(s) => self.facts.imports.push(Import {
+                module: s.value.as_str().to_string(),
+                start: it.span.start,
+                type_only: false,
+            }),
+            _ => self.facts.dynamic_imports.push(it.span.start),
+        }
+        walk::walk_import_expression(self, it);
+    }
+
+    fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
+        let type_only = it.import_kind == ImportOrExportKind::Type
+            || it.specifiers.as_ref().is_some_and(|s| {
+                !s.is_empty()
+                    && s.iter().all(|sp| match sp {
+                        oxc_ast::ast::ImportDeclarationSpecifier::ImportSpecifier(i) => {
+                            i.import_kind == ImportOrExportKind::Type
+                        }
+                        _ => false,
+                    })
+            });
+        if !self.full() {
+            self.facts.imports.push(Import {
+                module: it.source.value.as_str().to_string(),
+                start: it.span.start,
+                type_only,
+            });
+        }
+        walk::walk_import_declaration(self, it);
+    }
+
+    fn visit_binding_identifier(&mut self, it: &oxc_ast::ast::BindingIdentifier<'a>) {
+        let name = it.name.as_str();
+        if WATCHED_GLOBALS.contains(&name) {
+            self.bindings.insert(name.to_string());
+        }
+    }
+
+    fn visit_identifier_reference(&mut self, it: &oxc_ast::ast::IdentifierReference<'a>) {
+        let name = it.name.as_str();
+        if WATCHED_GLOBALS.contains(&name) && !self.full() {
+            self.facts.globals.push((name.to_string(), it.span.start));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evaluates_class_property_literals_and_consts() {
+        let src = r#"
+import type { INodeType } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+const base = 'https://api.acme.io';
+const extra = [{ name: 'b' }];
+export class Acme implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'Acme',
+    requestDefaults: { baseURL: `${base}/v1`, headers: { Accept: 'application/json' } },
+    credentials: [{ name: 'acmeApi', required: true }],
+    properties: [{ name: 'a' }, ...extra],
+    url: base + '/x',
+  } as INodeTypeDescription;
+  async execute() { return process.env.X; }
+}
+"#;
+        let f = parse(src, true).unwrap();
+        let d = f.named("description").unwrap();
+        assert_eq!(d.path("displayName").unwrap().as_str(), Some("Acme"));
+        assert_eq!(
+            d.path("requestDefaults.baseURL").unwrap().val,
+            Val::Template("${}/v1".into())
+        );
+        assert_eq!(d.path("url").unwrap().as_str(), Some("https://api.acme.io/x"));
+        assert_eq!(d.get("properties").unwrap().as_array().len(), 2);
+        assert_eq!(f.imports.len(), 2);
+        assert!(f.imports[0].type_only);
+        assert!(!f.imports[1].type_only);
+        assert_eq!(f.globals.len(), 1);
+        assert_eq!(f.classes[0].methods, vec!["execute".to_string()]);
+    }
+
+    #[test]
+    fn records_calls_requires_and_this_assignments() {
+        let src = r#"
+module.exports = function (RED) {
+  const cp = require('child_process');
+  const mod = require(name);
+  function N(config) { RED.nodes.createNode(this, config); this.description = { a: 1 }; }
+  RED.nodes.registerType('acme', N, { credentials: { token: { type: 'password' } } });
+  RED.httpAdmin.get('/acme/list', RED.auth.needsPermission('acme.read'), (req, res) => {});
+};
+"#;
+        let f = parse(src, false).unwrap();
+        assert_eq!(f.imports[0].module, "child_process");
+        assert_eq!(f.dynamic_imports.len(), 1);
+        let reg = f.calls_ending(".nodes.registerType").next().unwrap();
+        assert_eq!(
+            reg.args[2].path("credentials.token.type").unwrap().as_str(),
+            Some("password")
+        );
+        let route = f.calls_ending(".httpAdmin.get").next().unwrap();
+        assert_eq!(route.args[1].val, Val::Call("RED.auth.needsPermission".into()));
+        assert!(f.named("description").is_some());
+    }
+
+    #[test]
+    fn shadowed_globals_are_not_reported() {
+        let f = parse("function f(process) { return process.x; }", false).unwrap();
+        assert!(f.globals.is_empty());
+    }
+
+    #[test]
+    fn refuses_pathological_input() {
+        let deep = "[".repeat(10_000);
+        assert_eq!(parse(&deep, false).unwrap_err(), SkipReason::TooDeep);
+        let f = parse("const = ;", false);
+        // Recoverable or not, never a panic; errors are reported.
+        if let Ok(f) = f {
+            assert!(!f.errors.is_empty());
+        }
+    }
+}

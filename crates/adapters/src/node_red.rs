@@ -1,0 +1,316 @@
+//! Node-RED modules: `package.json` `node-red.nodes` entry points, the runtime
+//! `RED.nodes.registerType(type, ctor, { credentials })` against the editor HTML's
+//! `registerType(type, { defaults, credentials })`, secret-looking `defaults`, and HTTP routes
+//! added to `RED.httpAdmin` / `RED.httpNode` without `RED.auth.needsPermission`.
+//!
+//! Node-RED has no egress declaration: the declared set holds credentials and ingress only.
+
+use crate::js::{self, JsFacts, Spanned, Val};
+use crate::npm::{PackageJson, normalize};
+use crate::rules::finding;
+use crate::util::{Doc, is_secret_name, join_rel, notice};
+use crate::AdapterOutput;
+use portcullis_core::{
+    Capability, CapabilitySet, Extension, IngressKind, NoticeLevel, Package, Platform, Severity,
+};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Most `<script>` blocks read from one editor HTML file.
+const MAX_SCRIPTS: usize = 256;
+
+/// One `registerType` call's credentials (and, on the editor side, defaults).
+#[derive(Debug, Default)]
+struct Registration {
+    /// Credential key → (is password, offset).
+    credentials: BTreeMap<String, (bool, usize)>,
+    offset: usize,
+}
+
+/// Recognises a Node-RED module (a `package.json` with a `node-red` section).
+pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
+    let section = pj.value.get("node-red")?;
+    let doc = pj.doc();
+    let mut out = AdapterOutput::default();
+    let mut declared = CapabilitySet::new();
+    let mut entry_points = Vec::new();
+    let section_off = doc.find("\"node-red\"", 0).unwrap_or(0);
+
+    let nodes: Vec<(String, String)> = match section.get("nodes") {
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|p| (k.clone(), normalize(p))))
+            .collect(),
+        None => Vec::new(),
+        Some(_) => {
+            out.findings.push(finding(
+                "manifest/invalid-field",
+                None,
+                "package.json `node-red.nodes` must map node names to runtime .js files",
+                doc.find_loc("\"nodes\"", section_off),
+            ));
+            Vec::new()
+        }
+    };
+
+    for (_, path) in &nodes {
+        let Some(file) = pkg.file(path) else {
+            out.findings.push(finding(
+                "manifest/missing-entry-point",
+                None,
+                format!("package.json `node-red.nodes` lists `{path}`, which is not in the package"),
+                doc.find_loc(path.rsplit('/').next().unwrap_or(path), section_off),
+            ));
+            continue;
+        };
+        entry_points.push(path.clone());
+        let Some(text) = file.text() else { continue };
+        let runtime = match js::parse(text, false) {
+            Ok(f) => f,
+            Err(reason) => {
+                out.notices.push(notice(
+                    NoticeLevel::Warning,
+                    path,
+                    format!("could not analyse Node-RED runtime file {path}: {reason}"),
+                ));
+                continue;
+            }
+        };
+        let rdoc = Doc::new(path, text);
+        let runtime_regs = registrations(&runtime, false);
+        for (ty, reg) in &runtime_regs {
+            declare_credentials(&rdoc, ty, reg, &mut declared);
+        }
+        routes(&rdoc, &runtime, &mut declared, &mut out);
+
+        // The editor file sits next to the runtime file with the same stem.
+        let html_path = format!("{}.html", path.strip_suffix(".js").unwrap_or(path));
+        let Some(html) = pkg.file(&html_path).and_then(|f| f.text()) else {
+            continue;
+        };
+        let hdoc = Doc::new(&html_path, html);
+        let mut editor_regs: BTreeMap<String, Registration> = BTreeMap::new();
+        for (body_off, body) in editor_scripts(html) {
+            let Ok(facts) = js::parse(body, false) else {
+                continue;
+            };
+            for (ty, mut reg) in registrations(&facts, true) {
+                reg.offset += body_off;
+                for v in reg.credentials.values_mut() {
+                    v.1 += body_off;
+                }
+                secret_defaults(&hdoc, &facts, &ty, body_off, &mut out);
+                editor_regs.insert(ty, reg);
+            }
+        }
+        for (ty, ed) in &editor_regs {
+            let Some(rt) = runtime_regs.get(ty) else {
+                continue;
+            };
+            let ed_keys: BTreeSet<&String> = ed.credentials.keys().collect();
+            let rt_keys: BTreeSet<&String> = rt.credentials.keys().collect();
+            for k in ed_keys.difference(&rt_keys) {
+                out.findings.push(
+                    finding(
+                        "node-red/credentials-mismatch",
+                        None,
+                        format!(
+                            "node `{ty}`: the editor declares credential `{k}` but the runtime \
+                             registerType does not, so its value is stored in plain flows.json"
+                        ),
+                        hdoc.loc(ed.credentials.get(*k).map_or(ed.offset, |v| v.1)),
+                    )
+                    .with_fingerprint_key(format!("{ty}:{k}:editor-only")),
+                );
+            }
+            for k in rt_keys.difference(&ed_keys) {
+                out.findings.push(
+                    finding(
+                        "node-red/credentials-mismatch",
+                        Some(Severity::Low),
+                        format!(
+                            "node `{ty}`: the runtime declares credential `{k}` but the editor \
+                             does not, so it can never be configured"
+                        ),
+                        rdoc.loc(rt.credentials.get(*k).map_or(rt.offset, |v| v.1)),
+                    )
+                    .with_fingerprint_key(format!("{ty}:{k}:runtime-only")),
+                );
+            }
+        }
+    }
+    let plugins = section.get("plugins").and_then(Value::as_object);
+    for p in plugins.into_iter().flat_map(|m| m.values()).filter_map(Value::as_str) {
+        if let Some(p) = join_rel("", p) {
+            if pkg.file(&p).is_some() {
+                entry_points.push(p);
+            }
+        }
+    }
+
+    out.extension = Some(Extension {
+        platform: Platform::NodeRed,
+        name: pj.name(),
+        version: pj.str_field("version").map(str::to_string),
+        description: pj.str_field("description").map(str::to_string),
+        manifest_path: pj.path.clone(),
+        entry_points,
+        declared,
+    });
+    Some(out)
+}
+
+/// `registerType` calls: runtime `(type, ctor, opts)`, editor `(type, def)`.
+fn registrations(facts: &JsFacts, editor: bool) -> BTreeMap<String, Registration> {
+    let mut regs = BTreeMap::new();
+    for call in facts.calls_ending(".nodes.registerType") {
+        let Some(ty) = call.args.first().and_then(Spanned::as_str) else {
+            continue;
+        };
+        let opts = call.args.get(if editor { 1 } else { 2 });
+        let mut reg = Registration {
+            offset: call.start as usize,
+            ..Registration::default()
+        };
+        if let Some(creds) = opts.and_then(|o| o.get("credentials")) {
+            for (k, v) in creds.entries() {
+                let password = v.get("type").and_then(Spanned::as_str) == Some("password");
+                reg.credentials.insert(k.clone(), (password, v.start as usize));
+            }
+        }
+        regs.insert(ty.to_string(), reg);
+    }
+    regs
+}
+
+fn declare_credentials(doc: &Doc<'_>, ty: &str, reg: &Registration, declared: &mut CapabilitySet) {
+    if reg.credentials.is_empty() {
+        return;
+    }
+    let secret_fields = reg
+        .credentials
+        .iter()
+        .filter(|(k, (pw, _))| *pw || is_secret_name(k))
+        .map(|(k, _)| k.clone())
+        .collect();
+    declared.add(
+        Capability::Credential {
+            name: ty.to_string(),
+            secret_fields,
+            bound_hosts: Vec::new(),
+            injection: None,
+        },
+        doc.ev(reg.offset, "RED.nodes.registerType.credentials"),
+    );
+}
+
+/// Secret-looking keys in the editor's `defaults` (exported in flows.json).
+fn secret_defaults(doc: &Doc<'_>, facts: &JsFacts, ty: &str, base: usize, out: &mut AdapterOutput) {
+    for call in facts.calls_ending(".nodes.registerType") {
+        if call.args.first().and_then(Spanned::as_str) != Some(ty) {
+            continue;
+        }
+        let Some(defaults) = call.args.get(1).and_then(|d| d.get("defaults")) else {
+            continue;
+        };
+        for (k, v) in defaults.entries() {
+            // `{ type: "some-config-node" }` references a config node, which holds its own
+            // credentials: not a secret.
+            if v.get("type").is_some() || !is_secret_name(k) {
+                continue;
+            }
+            out.findings.push(
+                finding(
+                    "node-red/secret-in-defaults",
+                    None,
+                    format!(
+                        "node `{ty}` keeps `{k}` in `defaults`, which is saved and exported in \
+                         clear text with the flow"
+                    ),
+                    doc.loc(base + v.start as usize),
+                )
+                .with_fingerprint_key(format!("{ty}:{k}")),
+            );
+        }
+    }
+}
+
+/// `RED.httpAdmin.get(path, [middleware…], handler)` and `RED.httpNode.*` routes.
+fn routes(doc: &Doc<'_>, facts: &JsFacts, declared: &mut CapabilitySet, out: &mut AdapterOutput) {
+    for call in &facts.calls {
+        let mut parts = call.callee.rsplitn(2, '.');
+        let (Some(method), Some(server)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let admin = server.ends_with("httpAdmin");
+        if !(admin || server.ends_with("httpNode")) {
+            continue;
+        }
+        if !matches!(method, "get" | "post" | "put" | "delete" | "patch" | "all" | "use") {
+            continue;
+        }
+        let path = call.args.first().and_then(Spanned::as_str).unwrap_or("*");
+        let authed = call.args.iter().skip(1).any(|a| {
+            matches!(&a.val, Val::Call(c) if c.ends_with("auth.needsPermission"))
+                || matches!(&a.val, Val::Path(p) if p.to_ascii_lowercase().contains("auth"))
+        });
+        let route = format!(
+            "{} {} {path}",
+            if admin { "admin" } else { "node" },
+            method.to_ascii_uppercase()
+        );
+        declared.add(
+            Capability::Ingress {
+                kind: IngressKind::HttpRoute,
+                name: Some(route.clone()),
+                authenticated: Some(authed),
+            },
+            doc.ev(call.start as usize, &format!("{server}.{method}")),
+        );
+        if !authed {
+            let (severity, why) = if admin {
+                (Severity::High, "any user who can reach the editor can call it")
+            } else {
+                (Severity::Medium, "it is served on the public HTTP endpoint")
+            };
+            out.findings.push(
+                finding(
+                    "node-red/route-without-permission",
+                    Some(severity),
+                    format!("HTTP route `{route}` has no RED.auth.needsPermission check: {why}"),
+                    doc.loc(call.start as usize),
+                )
+                .with_fingerprint_key(route),
+            );
+        }
+    }
+}
+
+/// The JavaScript `<script>` bodies of an editor HTML file: (byte offset, text). Skips
+/// `text/html` / `text/x-red` templates and external `src` scripts.
+fn editor_scripts(html: &str) -> Vec<(usize, &str)> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while out.len() < MAX_SCRIPTS {
+        let Some(open) = lower.get(pos..).and_then(|s| s.find("<script")).map(|i| i + pos) else {
+            break;
+        };
+        let Some(tag_end) = lower.get(open..).and_then(|s| s.find('>')).map(|i| i + open) else {
+            break;
+        };
+        let tag = &lower[open..tag_end];
+        let Some(close) = lower.get(tag_end..).and_then(|s| s.find("</script")).map(|i| i + tag_end)
+        else {
+            break;
+        };
+        let is_js = !tag.contains("type=") || tag.contains("javascript") || tag.contains("module");
+        if is_js && !tag.contains(" src=") {
+            if let Some(body) = html.get(tag_end + 1..close) {
+                out.push((tag_end + 1, body));
+            }
+        }
+        pos = close + 8;
+    }
+    out
+}

@@ -1,0 +1,181 @@
+//! `portcullis scan` and `portcullis rules`.
+
+use crate::cli::{ColorChoice, ScanArgs, usage};
+use crate::{EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_PASS};
+use portcullis_core::{ScanReport, Severity};
+use portcullis_report::{Format, RenderOptions, render};
+use portcullis_scan::{ScanError, ScanOptions, Scanner, had_internal_error};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Files above which a progress bar is worth showing.
+const PROGRESS_MIN_TASKS: usize = 400;
+
+pub fn scan(args: ScanArgs) -> anyhow::Result<u8> {
+    let format: Format = args
+        .format
+        .parse()
+        .map_err(|e| usage(format!("--format: {e}")))?;
+    let outputs = args
+        .outputs
+        .iter()
+        .map(|spec| parse_output(spec))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let fail_on = args
+        .fail_on
+        .as_deref()
+        .map(|s| s.parse::<Severity>().map_err(|e| usage(format!("--fail-on: {e}"))))
+        .transpose()?;
+    let options = ScanOptions {
+        config: args.config.clone(),
+        no_config_discovery: false,
+        fail_on,
+        baseline: args.baseline.clone(),
+        policy_dir: args.policy.clone(),
+        forbid_inline_suppressions: args.no_inline_suppressions,
+        db_dir: args.db.clone(),
+        verify_secrets: false,
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+
+    let mut reports = Vec::new();
+    let mut code = EXIT_PASS;
+    for path in &args.paths {
+        let scanner = Scanner::for_path(path, &options).map_err(scan_error)?;
+        let report = run_one(&scanner, path).map_err(scan_error)?;
+        if had_internal_error(&report) {
+            code = code.max(EXIT_INTERNAL);
+        } else if report.decision.outcome.fails() {
+            code = code.max(EXIT_GATE_FAILED);
+        }
+        reports.push(report);
+    }
+
+    if !args.quiet {
+        let text = render_all(&reports, format, &RenderOptions { color, verbose: args.verbose, ..Default::default() })?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+    }
+    for (fmt, file) in outputs {
+        let text = render_all(&reports, fmt, &RenderOptions { color: false, verbose: true, ..Default::default() })?;
+        std::fs::write(&file, text).map_err(|e| usage(format!("cannot write {}: {e}", file.display())))?;
+    }
+    Ok(code)
+}
+
+fn run_one(scanner: &Scanner, path: &std::path::Path) -> Result<ScanReport, ScanError> {
+    let (package, notices) = scanner.load(path)?;
+    let show_progress = std::io::stderr().is_terminal();
+    let bar = show_progress.then(|| {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} scanning {msg} [{bar:30}] {pos}/{len}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(path.display().to_string());
+        bar
+    });
+    let progress = |done: usize, total: usize| {
+        if let Some(bar) = &bar
+            && total >= PROGRESS_MIN_TASKS
+        {
+            if bar.is_hidden() {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                bar.set_length(total as u64);
+            }
+            bar.set_position(done as u64);
+        }
+    };
+    let mut report = scanner.scan_package(&package, Some(&progress));
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    report.notices.extend(notices);
+    Ok(report)
+}
+
+fn scan_error(e: ScanError) -> anyhow::Error {
+    crate::cli::CliError {
+        code: e.exit_code() as u8,
+        message: e.to_string(),
+    }
+    .into()
+}
+
+fn parse_output(spec: &str) -> anyhow::Result<(Format, PathBuf)> {
+    let (fmt, file) = spec
+        .split_once('=')
+        .ok_or_else(|| usage(format!("--output `{spec}`: expected FORMAT=FILE, e.g. sarif=results.sarif")))?;
+    let fmt = fmt.parse().map_err(|e| usage(format!("--output `{spec}`: {e}")))?;
+    if file.is_empty() {
+        return Err(usage(format!("--output `{spec}`: empty file name")));
+    }
+    Ok((fmt, PathBuf::from(file)))
+}
+
+/// Renders one report as is; several are combined the way each format allows (JSON: an
+/// array; SARIF: one log with a run per report; text/markdown: concatenated).
+fn render_all(reports: &[ScanReport], format: Format, options: &RenderOptions) -> anyhow::Result<String> {
+    if let [one] = reports {
+        return Ok(render(one, format, options)?);
+    }
+    let parts = reports
+        .iter()
+        .map(|r| render(r, format, options))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(match format {
+        Format::Json | Format::Cyclonedx => {
+            let values = parts
+                .iter()
+                .map(|p| serde_json::from_str::<serde_json::Value>(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            serde_json::to_string_pretty(&values)?
+        }
+        Format::Sarif => {
+            let mut logs = parts
+                .iter()
+                .map(|p| serde_json::from_str::<serde_json::Value>(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut first = logs.remove(0);
+            let mut runs: Vec<serde_json::Value> = first["runs"].as_array().cloned().unwrap_or_default();
+            for log in logs {
+                runs.extend(log["runs"].as_array().cloned().unwrap_or_default());
+            }
+            first["runs"] = serde_json::Value::Array(runs);
+            serde_json::to_string_pretty(&first)?
+        }
+        _ => parts.join("\n"),
+    })
+}
+
+pub fn rules_list(format: &str, config: Option<PathBuf>) -> anyhow::Result<u8> {
+    let options = ScanOptions {
+        config,
+        no_config_discovery: true,
+        ..Default::default()
+    };
+    let scanner = Scanner::for_path(std::path::Path::new("."), &options).map_err(scan_error)?;
+    let rules = scanner.rules();
+    match format {
+        "json" => println!("{}", serde_json::to_string_pretty(&rules)?),
+        "text" => {
+            for r in &rules {
+                let cwe = r.cwe.iter().map(|c| format!("CWE-{c}")).collect::<Vec<_>>().join(",");
+                println!(
+                    "{:<48} {:<8} {:<12} {:<14} {}",
+                    r.id, r.default_severity, r.category, cwe, r.short_description
+                );
+            }
+            println!("\n{} rules", rules.len());
+        }
+        other => return Err(usage(format!("--format: unknown `{other}` (text, json)"))),
+    }
+    Ok(EXIT_PASS)
+}

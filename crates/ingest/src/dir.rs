@@ -1,0 +1,197 @@
+//! Walking a working directory (`portcullis scan .`).
+//!
+//! Unlike an archive, a directory is the developer's own checkout, so the walk behaves like
+//! ripgrep: `.gitignore` (and `.git/info/exclude`, and the parents' `.gitignore`) are honoured
+//! even outside a git repository, `.git` and `node_modules` are skipped, hidden files are
+//! *kept* (`.npmrc` and `.env` matter to a security review), and the user's global git
+//! excludes are ignored so a scan means the same on every machine. Symbolic links are never
+//! followed. Files over `max-file-size`, links, special files and unreadable entries are
+//! skipped with a [`Notice`]; exceeding `max-entries` or `max-total-size` is an error
+//! because the scan would be silently incomplete.
+
+use crate::classify::classify;
+use crate::error::IngestError;
+use crate::limits::{Limit, Limits};
+use portcullis_core::{Notice, NoticeLevel, Origin, Package, SourceFile};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::Path;
+
+/// Directory names never descended into.
+const SKIP_DIRS: &[&str] = &[".git", "node_modules"];
+
+pub fn load_dir(root: &Path, limits: &Limits) -> Result<(Package, Vec<Notice>), IngestError> {
+    let input = root.display().to_string();
+    let mut notices = Vec::new();
+    let mut files = Vec::new();
+    let mut entries = 0usize;
+    let mut total = 0u64;
+
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .ignore(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .parents(true)
+        .require_git(false)
+        .follow_links(false)
+        .max_depth(Some(limits.max_path_depth))
+        .filter_entry(|e| {
+            !(e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && SKIP_DIRS.iter().any(|s| e.file_name() == *s))
+        })
+        .build();
+
+    for item in walker {
+        let entry = match item {
+            Ok(e) => e,
+            Err(err) => {
+                notices.push(Notice {
+                    level: NoticeLevel::Warning,
+                    path: None,
+                    message: format!("skipped an unreadable entry: {err}"),
+                });
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        entries += 1;
+        let rel = relative(root, entry.path());
+        if entries > limits.max_entries {
+            return Err(IngestError::Limit {
+                input,
+                entry: Some(rel),
+                limit: Limit::Entries,
+                what: "entry count",
+                value: entries as u64,
+                max: limits.max_entries as u64,
+            });
+        }
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
+        if ft.is_dir() {
+            continue;
+        }
+        if ft.is_symlink() {
+            notices.push(skip(&rel, "symbolic link not followed"));
+            continue;
+        }
+        if !ft.is_file() {
+            notices.push(skip(&rel, "not a regular file (device, FIFO or socket)"));
+            continue;
+        }
+        if rel.len() > limits.max_path_len {
+            notices.push(skip(&rel, "path longer than `[ingest] max-path-len`"));
+            continue;
+        }
+        let path = entry.path();
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(e) => {
+                notices.push(skip(&rel, &format!("cannot stat: {e}")));
+                continue;
+            }
+        };
+        if meta.len() > limits.max_file_size {
+            notices.push(skip(
+                &rel,
+                &format!(
+                    "file size {} exceeds `[ingest] max-file-size` = {}",
+                    meta.len(),
+                    limits.max_file_size
+                ),
+            ));
+            continue;
+        }
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(path).and_then(|f| {
+            f.take(limits.max_file_size.saturating_add(1))
+                .read_to_end(&mut bytes)
+        });
+        if let Err(e) = read {
+            notices.push(skip(&rel, &format!("cannot read: {e}")));
+            continue;
+        }
+        // The file may have grown since it was stat'ed.
+        if bytes.len() as u64 > limits.max_file_size {
+            notices.push(skip(
+                &rel,
+                "file grew past `[ingest] max-file-size` while being read",
+            ));
+            continue;
+        }
+        total = total.saturating_add(bytes.len() as u64);
+        if total > limits.max_total_size {
+            return Err(IngestError::Limit {
+                input,
+                entry: Some(rel),
+                limit: Limit::TotalSize,
+                what: "total size",
+                value: total,
+                max: limits.max_total_size,
+            });
+        }
+        let executable = is_executable(&meta);
+        let kind = classify(&rel, &bytes, executable);
+        let mut sf = SourceFile::new(rel, kind, bytes);
+        sf.executable = executable;
+        files.push(sf);
+    }
+
+    let mut package = Package {
+        source: input,
+        origin: Origin::Directory,
+        sha256: String::new(),
+        files,
+    };
+    package.sort();
+    package.sha256 = directory_hash(&package);
+    Ok((package, notices))
+}
+
+/// SHA-256 over the sorted `(path, sha256(content))` list: stable across machines and walk
+/// orders, and changes whenever any file's name or content changes.
+pub fn directory_hash(package: &Package) -> String {
+    let mut h = Sha256::new();
+    for f in &package.files {
+        h.update(f.path.as_bytes());
+        h.update([0]);
+        h.update(hex::encode(Sha256::digest(&f.bytes)).as_bytes());
+        h.update(b"\n");
+    }
+    hex::encode(h.finalize())
+}
+
+fn skip(path: &str, why: &str) -> Notice {
+    Notice {
+        level: NoticeLevel::Warning,
+        path: Some(path.to_string()),
+        message: format!("skipped: {why}"),
+    }
+}
+
+/// `/`-separated path relative to the root (lossy for non-UTF-8 names, which are rare in a
+/// working tree and still need a printable name).
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_meta: &std::fs::Metadata) -> bool {
+    false
+}

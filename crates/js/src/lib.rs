@@ -1,0 +1,426 @@
+//! The Portcullis JavaScript/TypeScript analyzer.
+//!
+//! Every `.js .mjs .cjs .jsx .ts .mts .cts .tsx` file and every `<script>` block of a Node-RED
+//! editor `.html` file is parsed with oxc, its names are resolved with `oxc_semantic`, and one
+//! evaluator pass ([`engine`]) propagates *taint* from platform sources (n8n node parameters and
+//! items, Node-RED messages, Forge resolver payloads, Express requests, or — in library mode —
+//! the parameters of exported functions) to sinks (shell, eval, HTTP, fs, SQL, HTML, …), checks
+//! non-taint patterns (TLS off, weak crypto, JWT misuse, ReDoS), and records the capabilities
+//! the code exhibits (hosts contacted, processes spawned, files touched, environment read).
+//!
+//! Sources, sinks, sanitizers and patterns are data ([`spec`]): the built-in catalog is a set of
+//! TOML files compiled into the binary, and users add their own rules in the same format through
+//! `portcullis.toml` `[js]` ([`Config`]). [`run_rule_tests`] checks annotated fixtures
+//! (`// ruleid: js/…`, `// ok: js/…`) the way `semgrep --test` does.
+
+mod catalog;
+pub mod engine;
+pub mod harness;
+mod redos;
+mod source;
+pub mod spec;
+mod value;
+
+pub use harness::{FailureKind, RuleTestFailure, RuleTestReport, run_rule_tests};
+
+use catalog::Catalog;
+use oxc_allocator::Allocator;
+use oxc_parser::{ParseOptions, Parser};
+use oxc_semantic::SemanticBuilder;
+use portcullis_core::{
+    Analyzer, Capability, Category, Confidence, Context, Extension, FileKind, Finding,
+    HostPattern, Location, NoticeLevel, Output, Platform, RuleMeta, Severity, SourceFile,
+};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Errors building the analyzer (never produced while analyzing a file).
+#[derive(Debug, thiserror::Error)]
+pub enum JsError {
+    #[error("JS rule spec {file}: {reason}")]
+    Spec { file: String, reason: String },
+    #[error("cannot read JS rule file {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// When parameters of exported functions are taint sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LibraryMode {
+    /// For packages without a platform (plain npm, generic) and files with no platform hints.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Per-platform source sets that can be switched off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct PlatformToggles {
+    pub n8n: bool,
+    pub node_red: bool,
+    pub forge: bool,
+}
+
+impl Default for PlatformToggles {
+    fn default() -> Self {
+        PlatformToggles {
+            n8n: true,
+            node_red: true,
+            forge: true,
+        }
+    }
+}
+
+/// `portcullis.toml` `[js]`.
+///
+/// ```toml
+/// [js]
+/// max-file-bytes = 4194304
+/// library-mode = "auto"            # auto | always | never
+/// disable = ["js/insecure-randomness"]
+/// rules = ["rules/acme.toml"]      # files with [[rule]] / [[sink]] / [[source]] / [[pattern]] …
+/// platforms = { forge = false }
+///
+/// [[js.rule]]
+/// id = "acme/legacy-client"
+/// name = "Legacy client"
+/// severity = "medium"
+/// short = "The legacy client sends tokens in URLs."
+/// message = "use of {sink}"
+/// remediation = "Use @acme/client v3."
+///
+/// [[js.pattern]]
+/// rule = "acme/legacy-client"
+/// call = ["acme-legacy.connect"]
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Config {
+    /// Files larger than this are skipped with a notice.
+    pub max_file_bytes: usize,
+    /// Files nested deeper than this (brackets) are skipped with a notice.
+    pub max_nesting: usize,
+    /// Evaluation steps allowed per byte of source (plus a fixed base).
+    pub budget_per_byte: u64,
+    pub library_mode: LibraryMode,
+    /// Rule ids that are not reported.
+    pub disable: Vec<String>,
+    pub platforms: PlatformToggles,
+    /// Rule spec files (relative to [`Config::base_dir`] when set).
+    pub rules: Vec<PathBuf>,
+    pub rule: Vec<spec::RuleDef>,
+    pub source: Vec<spec::SourceDef>,
+    pub sink: Vec<spec::SinkDef>,
+    pub sanitizer: Vec<spec::SanitizerDef>,
+    pub pattern: Vec<spec::PatternDef>,
+    pub capability: Vec<spec::CapabilityDef>,
+    /// Directory that relative `rules` paths are resolved against (the config file's).
+    #[serde(skip)]
+    pub base_dir: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_file_bytes: 4 * 1024 * 1024,
+            max_nesting: 400,
+            budget_per_byte: 24,
+            library_mode: LibraryMode::Auto,
+            disable: Vec::new(),
+            platforms: PlatformToggles::default(),
+            rules: Vec::new(),
+            rule: Vec::new(),
+            source: Vec::new(),
+            sink: Vec::new(),
+            sanitizer: Vec::new(),
+            pattern: Vec::new(),
+            capability: Vec::new(),
+            base_dir: None,
+        }
+    }
+}
+
+/// The `js` analyzer.
+#[derive(Debug)]
+pub struct JsAnalyzer {
+    cat: Catalog,
+    cfg: Config,
+    disabled: HashSet<String>,
+}
+
+impl JsAnalyzer {
+    /// Builds the analyzer: the built-in catalog plus the configured rule files and inline
+    /// rules. Fails on a malformed or inconsistent rule spec, naming the file.
+    pub fn new(config: Config) -> Result<JsAnalyzer, JsError> {
+        let mut user = Vec::new();
+        for p in &config.rules {
+            let path = match (&config.base_dir, p.is_relative()) {
+                (Some(b), true) => b.join(p),
+                _ => p.clone(),
+            };
+            let text = std::fs::read_to_string(&path).map_err(|e| JsError::Io {
+                path: path.display().to_string(),
+                source: e,
+            })?;
+            let spec: spec::SpecFile = toml::from_str(&text).map_err(|e| JsError::Spec {
+                file: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            user.push((path.display().to_string(), spec));
+        }
+        let inline = spec::SpecFile {
+            rule: config.rule.clone(),
+            source: config.source.clone(),
+            sink: config.sink.clone(),
+            sanitizer: config.sanitizer.clone(),
+            pattern: config.pattern.clone(),
+            capability: config.capability.clone(),
+            alias: Vec::new(),
+        };
+        user.push(("portcullis.toml [js]".to_string(), inline));
+        let cat = Catalog::build(user)?;
+        for id in &config.disable {
+            if cat.rule_index(id).is_none() {
+                return Err(JsError::Spec {
+                    file: "portcullis.toml [js]".into(),
+                    reason: format!("`disable` names unknown rule `{id}`"),
+                });
+            }
+        }
+        Ok(JsAnalyzer {
+            disabled: config.disable.iter().cloned().collect(),
+            cat,
+            cfg: config,
+        })
+    }
+
+    /// Analyzes one file's text as if it were part of an extension of `extension`'s platform.
+    pub fn analyze_text(&self, path: &str, text: &str, extension: Option<&Extension>) -> Output {
+        let mut out = Output::default();
+        if text.len() > self.cfg.max_file_bytes {
+            out.notice(
+                NoticeLevel::Warning,
+                Some(path),
+                format!(
+                    "not analyzed: {} bytes exceeds the JS size limit of {} bytes (`[js] max-file-bytes`)",
+                    text.len(),
+                    self.cfg.max_file_bytes
+                ),
+            );
+            return out;
+        }
+        let Some(mut st) = source::source_type(path) else {
+            return out;
+        };
+        let is_html = {
+            let l = path.to_ascii_lowercase();
+            l.ends_with(".html") || l.ends_with(".htm")
+        };
+        let js_owned;
+        let js: &str = if is_html {
+            match source::html_scripts(text) {
+                Some(s) => {
+                    js_owned = s;
+                    &js_owned
+                }
+                None => return out,
+            }
+        } else {
+            text
+        };
+        let nesting = source::max_nesting(js);
+        if nesting > self.cfg.max_nesting {
+            out.notice(
+                NoticeLevel::Warning,
+                Some(path),
+                format!(
+                    "not analyzed: brackets nest {nesting} deep, over the limit of {} (`[js] max-nesting`)",
+                    self.cfg.max_nesting
+                ),
+            );
+            return out;
+        }
+        let alloc = Allocator::default();
+        let opts = ParseOptions {
+            allow_return_outside_function: true,
+            ..ParseOptions::default()
+        };
+        let mut ret = Parser::new(&alloc, js, st).with_options(opts).parse();
+        if (ret.panicked || ret.diagnostics.has_errors()) && !st.is_jsx() && !st.is_typescript() {
+            // Plain `.js` with JSX in it (React UIs of Grafana/PCF plugins).
+            let jsx = st.with_jsx(true);
+            let again = Parser::new(&alloc, js, jsx).with_options(opts).parse();
+            if !again.panicked && !again.diagnostics.has_errors() {
+                ret = again;
+                st = jsx;
+            }
+        }
+        let _ = st;
+        if ret.panicked || ret.diagnostics.has_errors() {
+            let first = ret.diagnostics.errors().next();
+            let (msg, off) = match first {
+                Some(d) => (
+                    d.message.to_string(),
+                    d.labels.first().map_or(0, |l| l.offset() as usize),
+                ),
+                None => ("syntax error".to_string(), 0),
+            };
+            if let Some(r) = self.cat.rule_index("js/parse-error")
+                && !self.disabled.contains("js/parse-error")
+                && let Some(def) = self.cat.rules.get(r)
+            {
+                let loc = Location::from_offsets(path, text, off, off);
+                out.finding(
+                    Finding::new(
+                        def.id.clone(),
+                        Category::Code,
+                        Severity::Info,
+                        def.message.replace("{sink}", &msg),
+                        loc,
+                    )
+                    .with_remediation(def.remediation.clone())
+                    .with_fingerprint_key(format!("parse-error:{msg}")),
+                );
+            }
+            if ret.panicked {
+                return out;
+            }
+        }
+        let sem = SemanticBuilder::new().build(&ret.program);
+        let scoping = sem.semantic.scoping();
+
+        let platform = extension.map(|e| e.platform);
+        let t = js;
+        let n8n = self.cfg.platforms.n8n
+            && (platform == Some(Platform::N8n)
+                || t.contains("getNodeParameter")
+                || t.contains("INodeType")
+                || t.contains("IExecuteFunctions")
+                || t.contains("ICredentialType"));
+        let node_red = self.cfg.platforms.node_red
+            && (platform == Some(Platform::NodeRed)
+                || t.contains("RED.nodes.registerType")
+                || t.contains("RED.nodes.createNode")
+                || t.contains("function(RED)")
+                || t.contains("function (RED)"));
+        let forge =
+            self.cfg.platforms.forge && (platform == Some(Platform::Forge) || t.contains("@forge/"));
+        let library = match self.cfg.library_mode {
+            LibraryMode::Always => true,
+            LibraryMode::Never => false,
+            LibraryMode::Auto => {
+                !(n8n || node_red || forge)
+                    && !is_html
+                    && matches!(
+                        platform,
+                        None | Some(Platform::Npm) | Some(Platform::Generic)
+                    )
+            }
+        };
+        let mut bound_hosts: Vec<HostPattern> = Vec::new();
+        if let Some(ext) = extension {
+            for item in ext.declared.iter() {
+                if let Capability::Credential { bound_hosts: b, .. } = &item.capability {
+                    bound_hosts.extend(b.iter().cloned());
+                }
+            }
+        }
+        let lower = path.to_ascii_lowercase();
+        let cx = engine::FileCtx {
+            path,
+            text,
+            is_html,
+            n8n,
+            node_red,
+            forge,
+            library,
+            credential_file: t.contains("ICredentialType")
+                || lower.ends_with(".credentials.js")
+                || lower.ends_with(".credentials.ts"),
+            bound_hosts: &bound_hosts,
+            disabled: &self.disabled,
+            budget: 100_000 + self.cfg.budget_per_byte.saturating_mul(js.len() as u64),
+        };
+        let mut eng = engine::Engine::new(&self.cat, &cx, scoping);
+        eng.run(&ret.program);
+        out.merge(eng.out);
+        out
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+}
+
+impl Analyzer for JsAnalyzer {
+    fn name(&self) -> &'static str {
+        "js"
+    }
+
+    fn rules(&self) -> Vec<RuleMeta> {
+        self.cat.metas()
+    }
+
+    fn wants(&self, file: &SourceFile) -> bool {
+        match file.kind {
+            FileKind::JavaScript | FileKind::TypeScript => true,
+            FileKind::Html => true,
+            _ => false,
+        }
+    }
+
+    fn analyze_file(&self, file: &SourceFile, cx: &Context<'_>) -> Output {
+        if !self.wants(file) {
+            return Output::default();
+        }
+        let Some(text) = file.text() else {
+            let mut out = Output::default();
+            out.notice(
+                NoticeLevel::Info,
+                Some(&file.path),
+                "not analyzed: the script is not valid UTF-8",
+            );
+            return out;
+        };
+        let mut out = self.analyze_text(&file.path, text, cx.extension);
+        if file.is_test_or_example() {
+            // Test and example code does not ship to users' workflows: report, but lower.
+            for f in &mut out.findings {
+                if f.rule_id != "js/parse-error" {
+                    f.confidence = f.confidence.min(Confidence::Low);
+                    f.tags.push("test-or-example".into());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Reads a `portcullis.toml` `[js]` table from TOML text (for the CLI and tests).
+pub fn config_from_toml(text: &str, base_dir: Option<&Path>) -> Result<Config, JsError> {
+    #[derive(Deserialize)]
+    struct Root {
+        #[serde(default)]
+        js: Option<toml::Value>,
+    }
+    let root: Root = toml::from_str(text).map_err(|e| JsError::Spec {
+        file: "portcullis.toml".into(),
+        reason: e.to_string(),
+    })?;
+    let mut cfg: Config = match root.js {
+        Some(v) => v.try_into().map_err(|e: toml::de::Error| JsError::Spec {
+            file: "portcullis.toml [js]".into(),
+            reason: e.to_string(),
+        })?,
+        None => Config::default(),
+    };
+    cfg.base_dir = base_dir.map(Path::to_path_buf);
+    Ok(cfg)
+}

@@ -1,0 +1,573 @@
+//! The tamper-evident audit log.
+//!
+//! Every change of state appends one [`AuditEvent`] in the same transaction as the change.
+//! Each event's `hash` is SHA-256 over a length-prefixed encoding of its fields *including
+//! the previous event's hash*, so editing, deleting or reordering any event breaks every
+//! link after it, and [`Store::verify_audit`] reports the first broken one. Truncating the
+//! tail is caught by signed checkpoints: [`Store::sign_audit_head`] signs `(seq, hash)` of
+//! the head with an ed25519 key kept in the data directory; a checkpoint that names an event
+//! that no longer exists, or a different hash, is reported.
+
+use crate::error::{RegistryError, Result, corrupt, db};
+use crate::store::{Store, now_ms};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::{Any, Row, Transaction};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The hash the first event chains to.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Rows read per page when walking the chain, so verification and export use bounded memory.
+const PAGE: i64 = 1000;
+
+/// One audit event, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEvent {
+    pub seq: i64,
+    /// Principal id (or `system`) that caused the change.
+    pub actor: String,
+    /// What happened, e.g. `submission.create`, `version.quarantine`, `token.issue`.
+    pub action: String,
+    /// What it happened to, e.g. `n8n/n8n-nodes-acme@1.2.0`, `token:tok_…`.
+    pub subject: String,
+    /// Unix milliseconds.
+    pub time: i64,
+    /// Canonical JSON (sorted keys), hashed byte for byte.
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Computes an event's hash. Every field is length-prefixed so no two different events
+/// share an encoding (`("ab","c")` vs `("a","bc")`).
+pub fn event_hash(
+    prev_hash: &str,
+    seq: i64,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    time: i64,
+    details: &str,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(b"portcullis-audit-v1");
+    let seq_s = seq.to_string();
+    let time_s = time.to_string();
+    for field in [prev_hash, &seq_s, actor, action, subject, &time_s, details] {
+        h.update((field.len() as u64).to_be_bytes());
+        h.update(field.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Serialises JSON with object keys sorted at every level, so the text (and so the hash)
+/// does not depend on map iteration order or on serde_json's `preserve_order` feature.
+pub fn canonical_json(v: &serde_json::Value) -> String {
+    fn write(v: &serde_json::Value, out: &mut String) {
+        match v {
+            serde_json::Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::Value::String((*k).clone()).to_string());
+                    out.push(':');
+                    if let Some(val) = m.get(*k) {
+                        write(val, out);
+                    }
+                }
+                out.push('}');
+            }
+            serde_json::Value::Array(a) => {
+                out.push('[');
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(x, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut s = String::new();
+    write(v, &mut s);
+    s
+}
+
+/// Appends an event inside `tx`. The caller must have started `tx` with
+/// [`Store::begin_write`], which holds the head lock, so sequence numbers are gap-free and
+/// the chain follows commit order.
+pub(crate) async fn append(
+    tx: &mut Transaction<'static, Any>,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    details: serde_json::Value,
+) -> Result<AuditEvent> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db("advancing the audit head"))?;
+    let seq: i64 = head.try_get("seq").map_err(db("reading the audit head"))?;
+    let prev_hash: String = head.try_get("hash").map_err(db("reading the audit head"))?;
+    let time = now_ms();
+    let details = canonical_json(&details);
+    let hash = event_hash(&prev_hash, seq, actor, action, subject, time, &details);
+    sqlx::query(
+        "INSERT INTO audit_events (seq, actor, action, subject, time, details, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(seq)
+    .bind(actor)
+    .bind(action)
+    .bind(subject)
+    .bind(time)
+    .bind(&details)
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut **tx)
+    .await
+    .map_err(db("appending an audit event"))?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(db("advancing the audit head"))?;
+    Ok(AuditEvent {
+        seq,
+        actor: actor.to_string(),
+        action: action.to_string(),
+        subject: subject.to_string(),
+        time,
+        details,
+        prev_hash,
+        hash,
+    })
+}
+
+fn row_to_event(r: &sqlx::any::AnyRow) -> Result<AuditEvent> {
+    let g = |e| db("reading an audit event")(e);
+    Ok(AuditEvent {
+        seq: r.try_get("seq").map_err(g)?,
+        actor: r.try_get("actor").map_err(g)?,
+        action: r.try_get("action").map_err(g)?,
+        subject: r.try_get("subject").map_err(g)?,
+        time: r.try_get("time").map_err(g)?,
+        details: r.try_get("details").map_err(g)?,
+        prev_hash: r.try_get("prev_hash").map_err(g)?,
+        hash: r.try_get("hash").map_err(g)?,
+    })
+}
+
+/// Filters for [`Store::audit_events`]. `subject_prefix` matches an extension's events
+/// (`n8n/n8n-nodes-acme` matches every version of it).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuditFilter {
+    pub subject_prefix: Option<String>,
+    pub actor: Option<String>,
+    /// Unix milliseconds, inclusive.
+    pub since: Option<i64>,
+    /// Return events with `seq > after_seq` (paging).
+    pub after_seq: Option<i64>,
+    /// At most this many (capped at 1000).
+    pub limit: Option<i64>,
+}
+
+/// The first problem verification found, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerifyReport {
+    pub ok: bool,
+    /// Events checked.
+    pub events: i64,
+    /// Signed checkpoints checked.
+    pub checkpoints: i64,
+    /// Sequence number of the first broken link.
+    pub broken_at: Option<i64>,
+    /// What is wrong there.
+    pub problem: Option<String>,
+}
+
+impl VerifyReport {
+    fn broken(events: i64, checkpoints: i64, seq: i64, problem: String) -> VerifyReport {
+        VerifyReport {
+            ok: false,
+            events,
+            checkpoints,
+            broken_at: Some(seq),
+            problem: Some(problem),
+        }
+    }
+}
+
+/// A signed statement "the chain had this head at this time".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub time: i64,
+    /// Hex ed25519 public key.
+    pub public_key: String,
+    /// Hex ed25519 signature over [`checkpoint_message`].
+    pub signature: String,
+}
+
+/// The bytes a checkpoint signature covers.
+pub fn checkpoint_message(seq: i64, hash: &str, time: i64) -> Vec<u8> {
+    format!("portcullis-audit-checkpoint-v1\n{seq}\n{hash}\n{time}").into_bytes()
+}
+
+/// The ed25519 key that signs checkpoints and approvals, kept at `<data>/audit-signing.key`
+/// (hex, mode 0600). Created on first start.
+#[derive(Clone)]
+pub struct AuditSigner {
+    key: SigningKey,
+}
+
+impl AuditSigner {
+    pub fn load_or_create(path: &Path) -> Result<AuditSigner> {
+        let err = |reason: String| RegistryError::Key {
+            path: path.to_path_buf(),
+            reason,
+        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let bytes = hex::decode(text.trim()).map_err(|e| err(format!("not hex: {e}")))?;
+                let arr: [u8; 32] = bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| err(format!("expected 32 bytes, found {}", bytes.len())))?;
+                Ok(AuditSigner {
+                    key: SigningKey::from_bytes(&arr),
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut seed = [0u8; 32];
+                getrandom::fill(&mut seed).map_err(|e| err(format!("no OS randomness: {e}")))?;
+                write_secret_file(path, hex::encode(seed).as_bytes())
+                    .map_err(|e| err(format!("cannot write: {e}")))?;
+                // Re-read so that two processes racing to create the key end up with the
+                // same one (the second's rename wins; both then load it).
+                Self::load_or_create(path)
+            }
+            Err(e) => Err(err(format!("cannot read: {e}"))),
+        }
+    }
+
+    pub fn public_key_hex(&self) -> String {
+        hex::encode(self.key.verifying_key().to_bytes())
+    }
+
+    pub fn sign(&self, msg: &[u8]) -> String {
+        hex::encode(self.key.sign(msg).to_bytes())
+    }
+}
+
+/// Verifies a hex signature by a hex public key.
+pub fn verify_signature(public_key: &str, msg: &[u8], signature: &str) -> bool {
+    let Ok(pk) = hex::decode(public_key) else {
+        return false;
+    };
+    let Ok(pk) = <[u8; 32]>::try_from(pk.as_slice()) else {
+        return false;
+    };
+    let Ok(vk) = VerifyingKey::from_bytes(&pk) else {
+        return false;
+    };
+    let Ok(sig) = hex::decode(signature) else {
+        return false;
+    };
+    let Ok(sig) = <[u8; 64]>::try_from(sig.as_slice()) else {
+        return false;
+    };
+    vk.verify(msg, &Signature::from_bytes(&sig)).is_ok()
+}
+
+fn write_secret_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path).map_err(|e| e.error).or_else(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    })?;
+    Ok(())
+}
+
+impl Store {
+    /// Events matching `filter`, oldest first.
+    pub async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
+        let mut sql = String::from(
+            "SELECT seq, actor, action, subject, time, details, prev_hash, hash FROM audit_events WHERE seq > $1",
+        );
+        let mut n = 1;
+        let mut next = |sql: &mut String, cond: &str| {
+            n += 1;
+            sql.push_str(&cond.replace('?', &format!("${n}")));
+        };
+        if filter.subject_prefix.is_some() {
+            next(&mut sql, " AND (subject = ? OR subject LIKE ");
+            n += 1;
+            sql.push_str(&format!("${n} ESCAPE '\\')"));
+        }
+        if filter.actor.is_some() {
+            next(&mut sql, " AND actor = ?");
+        }
+        if filter.since.is_some() {
+            next(&mut sql, " AND time >= ?");
+        }
+        n += 1;
+        sql.push_str(&format!(" ORDER BY seq LIMIT ${n}"));
+        let mut q = sqlx::query(&sql).bind(filter.after_seq.unwrap_or(0));
+        if let Some(p) = &filter.subject_prefix {
+            let escaped = p.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            q = q.bind(p.clone()).bind(format!("{escaped}@%"));
+        }
+        if let Some(a) = &filter.actor {
+            q = q.bind(a.clone());
+        }
+        if let Some(s) = filter.since {
+            q = q.bind(s);
+        }
+        let rows = q
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("querying audit events"))?;
+        rows.iter().map(row_to_event).collect()
+    }
+
+    /// Recomputes the whole chain and checks every signed checkpoint.
+    ///
+    /// Detects: an edited event (hash mismatch), a deleted event (sequence gap or a
+    /// `prev_hash` that no longer matches), reordered events (sequence/hash mismatch), a
+    /// head row that disagrees with the last event, and truncation (a checkpoint naming an
+    /// event that is gone or has another hash). Signatures are checked against the key that
+    /// made them and that key must be this registry's key.
+    pub async fn verify_audit(&self) -> Result<VerifyReport> {
+        let mut expected_seq = 1i64;
+        let mut prev = GENESIS_HASH.to_string();
+        let mut count = 0i64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT seq, actor, action, subject, time, details, prev_hash, hash FROM audit_events \
+                 WHERE seq >= $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(expected_seq)
+            .bind(PAGE)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("reading the audit chain"))?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in &rows {
+                let ev = row_to_event(r)?;
+                count += 1;
+                if ev.seq != expected_seq {
+                    return Ok(VerifyReport::broken(
+                        count,
+                        0,
+                        expected_seq,
+                        format!("event {expected_seq} is missing (next present is {})", ev.seq),
+                    ));
+                }
+                if ev.prev_hash != prev {
+                    return Ok(VerifyReport::broken(
+                        count,
+                        0,
+                        ev.seq,
+                        "prev_hash does not match the previous event's hash (an earlier event was changed, removed or moved)".into(),
+                    ));
+                }
+                let h = event_hash(
+                    &ev.prev_hash,
+                    ev.seq,
+                    &ev.actor,
+                    &ev.action,
+                    &ev.subject,
+                    ev.time,
+                    &ev.details,
+                );
+                if h != ev.hash {
+                    return Ok(VerifyReport::broken(
+                        count,
+                        0,
+                        ev.seq,
+                        "content does not match its hash (the event was edited)".into(),
+                    ));
+                }
+                prev = ev.hash;
+                expected_seq += 1;
+            }
+        }
+        let last_seq = expected_seq - 1;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db("reading the audit head"))?;
+        let head_seq: i64 = head.try_get("seq").map_err(db("reading the audit head"))?;
+        let head_hash: String = head.try_get("hash").map_err(db("reading the audit head"))?;
+        if head_seq != last_seq || head_hash != prev {
+            return Ok(VerifyReport::broken(
+                count,
+                0,
+                last_seq + 1,
+                format!("the chain ends at event {last_seq} but the head records event {head_seq} (events were removed from the end)"),
+            ));
+        }
+        let cps = self.audit_checkpoints().await?;
+        let me = self.signer.public_key_hex();
+        for (i, cp) in cps.iter().enumerate() {
+            let n = i as i64 + 1;
+            if cp.public_key != me {
+                return Ok(VerifyReport::broken(count, n, cp.seq, "checkpoint signed by a key that is not this registry's".into()));
+            }
+            if !verify_signature(&cp.public_key, &checkpoint_message(cp.seq, &cp.hash, cp.time), &cp.signature) {
+                return Ok(VerifyReport::broken(count, n, cp.seq, "checkpoint signature is invalid".into()));
+            }
+            if cp.seq > last_seq {
+                return Ok(VerifyReport::broken(
+                    count,
+                    n,
+                    last_seq + 1,
+                    format!("a signed checkpoint covers event {} but the chain ends at {last_seq} (the log was truncated)", cp.seq),
+                ));
+            }
+            let at = sqlx::query("SELECT hash FROM audit_events WHERE seq = $1")
+                .bind(cp.seq)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db("reading a checkpointed event"))?;
+            let hash: Option<String> = match at {
+                Some(r) => Some(r.try_get("hash").map_err(db("reading a checkpointed event"))?),
+                None => None,
+            };
+            if hash.as_deref() != Some(cp.hash.as_str()) {
+                return Ok(VerifyReport::broken(count, n, cp.seq, "event differs from its signed checkpoint".into()));
+            }
+        }
+        Ok(VerifyReport {
+            ok: true,
+            events: count,
+            checkpoints: cps.len() as i64,
+            broken_at: None,
+            problem: None,
+        })
+    }
+
+    /// Every signed checkpoint, oldest first.
+    pub async fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        let rows = sqlx::query(
+            "SELECT seq, hash, time, public_key, signature FROM audit_checkpoints ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("reading audit checkpoints"))?;
+        rows.iter()
+            .map(|r| {
+                let g = |e| db("reading an audit checkpoint")(e);
+                Ok(Checkpoint {
+                    seq: r.try_get("seq").map_err(g)?,
+                    hash: r.try_get("hash").map_err(g)?,
+                    time: r.try_get("time").map_err(g)?,
+                    public_key: r.try_get("public_key").map_err(g)?,
+                    signature: r.try_get("signature").map_err(g)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Signs the current head, unless it is already signed or the chain is empty.
+    /// The server calls this periodically; it is idempotent and safe to run from several
+    /// processes at once (the checkpoint's primary key is the sequence number).
+    pub async fn sign_audit_head(&self) -> Result<Option<Checkpoint>> {
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db("reading the audit head"))?;
+        let seq: i64 = head.try_get("seq").map_err(db("reading the audit head"))?;
+        let hash: String = head.try_get("hash").map_err(db("reading the audit head"))?;
+        if seq == 0 {
+            return Ok(None);
+        }
+        let time = now_ms();
+        let cp = Checkpoint {
+            seq,
+            hash: hash.clone(),
+            time,
+            public_key: self.signer.public_key_hex(),
+            signature: self.signer.sign(&checkpoint_message(seq, &hash, time)),
+        };
+        let r = sqlx::query(
+            "INSERT INTO audit_checkpoints (seq, hash, time, public_key, signature) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (seq) DO NOTHING",
+        )
+        .bind(cp.seq)
+        .bind(&cp.hash)
+        .bind(cp.time)
+        .bind(&cp.public_key)
+        .bind(&cp.signature)
+        .execute(&self.pool)
+        .await
+        .map_err(db("storing an audit checkpoint"))?;
+        Ok((r.rows_affected() == 1).then_some(cp))
+    }
+
+    /// Writes every event as one JSON object per line (for a SIEM), oldest first, in pages.
+    /// Returns the number of events written.
+    pub async fn export_audit(&self, out: &mut (dyn Write + Send)) -> Result<u64> {
+        let mut after = 0i64;
+        let mut n = 0u64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT seq, actor, action, subject, time, details, prev_hash, hash FROM audit_events \
+                 WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(after)
+            .bind(PAGE)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("exporting the audit log"))?;
+            if rows.is_empty() {
+                return Ok(n);
+            }
+            for r in &rows {
+                let ev = row_to_event(r)?;
+                after = ev.seq;
+                let line = serde_json::to_string(&ev).map_err(|e| corrupt("audit event", e))?;
+                writeln!(out, "{line}").map_err(|source| RegistryError::Io {
+                    path: PathBuf::from("<audit export>"),
+                    source,
+                })?;
+                n += 1;
+            }
+        }
+    }
+
+    /// This registry's public signing key (hex), for verifying approvals and checkpoints.
+    pub fn public_key(&self) -> String {
+        self.signer.public_key_hex()
+    }
+}

@@ -1,0 +1,175 @@
+//! Where a secret sits, beyond its own bytes: platform structures that export it, test and
+//! example paths, file kinds.
+
+use portcullis_core::FileKind;
+
+/// Why a secret's severity is raised: the platform copies it out of the package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exported {
+    /// The `default` of a password-typed property of an n8n credential class: every workflow
+    /// export and every new credential carries it.
+    N8nCredentialDefault,
+    /// A Node-RED node `defaults` entry: it is stored in the flow JSON (not in the encrypted
+    /// credentials file) and leaves with every exported flow.
+    NodeRedDefault,
+}
+
+impl Exported {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exported::N8nCredentialDefault => "n8n-credential-default",
+            Exported::NodeRedDefault => "node-red-node-default",
+        }
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Exported::N8nCredentialDefault => {
+                "the value is the default of a password-typed property of an n8n credential \
+                 type: it is pre-filled into every credential users create and leaks with \
+                 exported workflows"
+            }
+            Exported::NodeRedDefault => {
+                "the value is a Node-RED node `defaults` entry: it is stored in plain text in \
+                 the flow JSON and leaks with every exported flow (secrets belong in the \
+                 node's `credentials`)"
+            }
+        }
+    }
+}
+
+fn window(text: &str, start: usize, before: usize, after: usize) -> &str {
+    let mut a = start.saturating_sub(before);
+    while a > 0 && !text.is_char_boundary(a) {
+        a -= 1;
+    }
+    let mut b = start.saturating_add(after).min(text.len());
+    while b < text.len() && !text.is_char_boundary(b) {
+        b += 1;
+    }
+    text.get(a..b).unwrap_or("")
+}
+
+fn line_around(text: &str, pos: usize) -> &str {
+    let pos = pos.min(text.len());
+    let bytes = text.as_bytes();
+    let start = bytes
+        .get(..pos)
+        .and_then(|b| memchr::memrchr(b'\n', b))
+        .map_or(0, |i| i + 1);
+    let end = bytes
+        .get(pos..)
+        .and_then(|b| memchr::memchr(b'\n', b))
+        .map_or(text.len(), |i| pos + i);
+    window(text, start, 0, end.saturating_sub(start))
+}
+
+fn compact(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\'' && *c != '"')
+        .collect()
+}
+
+/// Whether the secret at byte `pos` of `text` (file `path`) is exported by its platform.
+pub fn exported(path: &str, text: &str, pos: usize) -> Option<Exported> {
+    let line = line_around(text, pos);
+    let is_code = path.ends_with(".js") || path.ends_with(".ts") || path.ends_with(".html");
+    if !is_code {
+        return None;
+    }
+    if (path.ends_with(".credentials.ts")
+        || path.ends_with(".credentials.js")
+        || text.contains("ICredentialType"))
+        && compact(line).contains("default:")
+    {
+        let around = compact(window(text, pos, 600, 400));
+        if around.contains("typeOptions:{password:true") {
+            return Some(Exported::N8nCredentialDefault);
+        }
+    }
+    if text.contains("registerType") && compact(line).contains("value:") {
+        let before = window(text, pos, 3000, 0);
+        if before.contains("defaults") {
+            return Some(Exported::NodeRedDefault);
+        }
+    }
+    None
+}
+
+/// Configuration-like files, where unquoted `KEY=value` assignments are meaningful.
+pub fn is_config_file(path: &str, kind: FileKind) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    matches!(kind, FileKind::Yaml | FileKind::Toml)
+        || name.starts_with(".env")
+        || name.ends_with(".env")
+        || name == ".npmrc"
+        || name == ".yarnrc"
+        || name == ".pypirc"
+        || name == ".netrc"
+        || [".properties", ".ini", ".conf", ".cfg", ".yml", ".yaml", ".toml", ".sh"]
+            .iter()
+            .any(|e| name.ends_with(e))
+}
+
+/// File kind from a path, for blobs that did not come through ingest (git history).
+pub fn kind_from_path(path: &str) -> FileKind {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    if matches!(
+        name.as_str(),
+        "package-lock.json"
+            | "npm-shrinkwrap.json"
+            | "yarn.lock"
+            | "pnpm-lock.yaml"
+            | "bun.lock"
+            | "poetry.lock"
+            | "cargo.lock"
+            | "composer.lock"
+            | "gemfile.lock"
+    ) {
+        return FileKind::Lockfile;
+    }
+    let ext = name.rsplit('.').next().unwrap_or("");
+    if name.ends_with(".d.ts") {
+        return FileKind::TypeDeclaration;
+    }
+    match ext {
+        "js" | "mjs" | "cjs" | "jsx" => FileKind::JavaScript,
+        "ts" | "mts" | "cts" | "tsx" => FileKind::TypeScript,
+        "html" | "htm" => FileKind::Html,
+        "json" => FileKind::Json,
+        "yml" | "yaml" => FileKind::Yaml,
+        "xml" => FileKind::Xml,
+        "toml" => FileKind::Toml,
+        "md" | "markdown" => FileKind::Markdown,
+        "map" => FileKind::SourceMap,
+        _ => FileKind::Text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn n8n_credential_default_is_exported() {
+        let src = "export class AcmeApi implements ICredentialType {\n  name = 'acmeApi';\n  properties: INodeProperties[] = [\n    {\n      displayName: 'API Key',\n      name: 'apiKey',\n      type: 'string',\n      typeOptions: { password: true },\n      default: 'Zq81mXpL0rT6vW3yB9nC4kD7',\n    },\n  ];\n}\n";
+        let pos = src.find("Zq81").unwrap();
+        assert_eq!(
+            exported("credentials/AcmeApi.credentials.ts", src, pos),
+            Some(Exported::N8nCredentialDefault)
+        );
+        // The same value as a plain string elsewhere is not exported.
+        let other = "const k = 'Zq81mXpL0rT6vW3yB9nC4kD7';\n";
+        assert_eq!(exported("nodes/Acme.node.ts", other, 11), None);
+    }
+
+    #[test]
+    fn node_red_defaults_are_exported() {
+        let src = "module.exports = function(RED) {\n  RED.nodes.registerType('acme', Acme, {\n    defaults: {\n      name: { value: '' },\n      apiKey: { value: 'Zq81mXpL0rT6vW3yB9nC4kD7' }\n    }\n  });\n};\n";
+        let pos = src.find("Zq81").unwrap();
+        assert_eq!(
+            exported("acme.js", src, pos),
+            Some(Exported::NodeRedDefault)
+        );
+    }
+}

@@ -1,0 +1,309 @@
+//! False-positive control: what a candidate value must look like to be reported.
+//!
+//! Placeholders (`xxxx`, `<your-key>`, `${VAR}`, `{{ $credentials.x }}`, `process.env.X`,
+//! `changeme`), documentation keys (AWS's `…EXAMPLE` keys), runs of one character and
+//! keyboard/alphabet sequences are never secrets. Generic `key = "value"` matches must in
+//! addition not look like code, a path, a URL, prose or an i18n label.
+
+/// Shannon entropy of `s` in bits per byte.
+pub fn shannon_entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        if let Some(c) = counts.get_mut(b as usize) {
+            *c += 1;
+        }
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Documentation values published by providers; they appear in READMEs and tests.
+const DOC_VALUES: &[&str] = &[
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    "AKIAI44QH8DHBEXAMPLE",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "pk_test_TYooMQauvdEDq54NiTphI7jx",
+    "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",
+];
+
+/// Fragments that mark a value as a placeholder, a template or an indirection (lower-case).
+const PLACEHOLDER_FRAGMENTS: &[&str] = &[
+    "xxxx",
+    "****",
+    "....",
+    "${",
+    "{{",
+    "}}",
+    "#{",
+    "%(",
+    "<%",
+    "process.env",
+    "$credentials",
+    "$env",
+    "os.environ",
+    "getenv",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "yourpass",
+    "your_api",
+    "changeme",
+    "change_me",
+    "change-me",
+    "replace_me",
+    "replaceme",
+    "placeholder",
+    "example",
+    "redacted",
+    "insert_",
+    "insert-",
+    "enter_",
+    "enter-your",
+    "put_your",
+    "todo",
+    "fixme",
+    "<your",
+    "<api",
+    "<token",
+    "<secret",
+    "<password",
+    "secret_here",
+    "key_here",
+    "token_here",
+    "here_",
+    "dummy",
+];
+
+/// Keyboard and alphabet runs that only appear in made-up values.
+const SEQUENCES: &[&str] = &[
+    "0123456789",
+    "123456789",
+    "abcdefghij",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "abcdefabcdef",
+];
+
+/// True when the value is a placeholder, a documentation value or a template.
+pub fn is_placeholder(value: &str) -> bool {
+    if DOC_VALUES.iter().any(|d| value.contains(d)) {
+        return true;
+    }
+    let lower = value.to_ascii_lowercase();
+    if PLACEHOLDER_FRAGMENTS.iter().any(|f| lower.contains(f)) {
+        return true;
+    }
+    if SEQUENCES.iter().any(|s| lower.contains(s)) {
+        return true;
+    }
+    // `<...>` and `[...]` wrapped values are template slots.
+    let t = value.trim();
+    if (t.starts_with('<') && t.ends_with('>')) || (t.starts_with('[') && t.ends_with(']')) {
+        return true;
+    }
+    has_long_run(value.as_bytes(), 6) || distinct_bytes(value.as_bytes()) <= 3
+}
+
+/// A run of the same byte at least `n` long (`aaaaaa`, `000000`).
+fn has_long_run(s: &[u8], n: usize) -> bool {
+    let mut run = 0usize;
+    let mut prev = None;
+    for &b in s {
+        if Some(b) == prev {
+            run += 1;
+        } else {
+            run = 1;
+            prev = Some(b);
+        }
+        if run >= n {
+            return true;
+        }
+    }
+    false
+}
+
+fn distinct_bytes(s: &[u8]) -> usize {
+    let mut seen = [false; 256];
+    let mut n = 0;
+    for &b in s {
+        if let Some(slot) = seen.get_mut(b as usize)
+            && !*slot
+        {
+            *slot = true;
+            n += 1;
+        }
+    }
+    n
+}
+
+/// `8-4-4-4-12` hex.
+pub fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// Words that are values of secret-named keys but never secrets themselves.
+const NON_SECRET_WORDS: &[&str] = &[
+    "password", "passwd", "secret", "token", "apikey", "api_key", "true", "false", "null",
+    "none", "undefined", "string", "required", "optional", "hidden", "text", "bearer",
+    "basic", "oauth", "oauth2", "jwt", "hash", "sha256", "sha1", "md5", "hex", "base64",
+    "utf8", "utf-8", "ascii", "default", "test", "testing", "admin", "root", "user",
+    "username", "guest", "demo", "sample", "foo", "bar", "baz", "foobar", "secret123",
+    "password123", "pass", "pwd", "new-password", "current-password", "off", "on",
+    "enabled", "disabled", "value", "header", "query", "body", "credentials", "login",
+    "authorization", "x-api-key", "api-key", "access_token", "refresh_token", "id_token",
+    "client_credentials", "authorization_code", "invalid", "wrong", "incorrect", "empty",
+];
+
+/// Generic-rule heuristics: whether `value` (the quoted value of a secret-named key) looks
+/// like a real credential rather than code, a label or a reference.
+pub fn generic_value_plausible(value: &str) -> bool {
+    let v = value.trim();
+    let len = v.chars().count();
+    if !(6..=200).contains(&len) {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    if NON_SECRET_WORDS.contains(&lower.as_str()) {
+        return false;
+    }
+    // Prose, labels and messages contain spaces; secrets essentially never do.
+    if v.contains(char::is_whitespace) {
+        return false;
+    }
+    // Non-ASCII text is a translated label, not a key.
+    if !v.is_ascii() {
+        return false;
+    }
+    // URLs, paths, file names, MIME types, CSS, selectors.
+    if lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("./")
+        || lower.starts_with("../")
+        || lower.starts_with('/') && v[1..].contains('/') && !v.contains('+')
+        || lower.starts_with('#')
+        || lower.starts_with('.') && !lower.contains('/')
+    {
+        return false;
+    }
+    const FILE_EXTS: &[&str] = &[
+        ".js", ".ts", ".json", ".html", ".css", ".png", ".svg", ".jpg", ".md", ".yml",
+        ".yaml", ".txt", ".pem", ".key", ".crt", ".node", ".xml", ".env",
+    ];
+    if FILE_EXTS.iter().any(|e| lower.ends_with(e)) {
+        return false;
+    }
+    // Dotted identifiers / member access (`config.auth.password`, `does.not.matter`).
+    let segments: Vec<&str> = v.split(['.', ' ']).collect();
+    if segments.len() >= 2
+        && segments
+            .iter()
+            .all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'))
+    {
+        return false;
+    }
+    // Code: calls, indexing, template syntax, operators.
+    if v.contains("()") || v.contains("=>") || v.contains("$(") || v.contains("::") {
+        return false;
+    }
+    // SCREAMING_CASE / kebab / snake identifiers made only of letters are labels and keys.
+    let letters_and_sep = v
+        .bytes()
+        .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-' || b == b'.' || b == b':');
+    let has_sep = v.bytes().any(|b| matches!(b, b'_' | b'-' | b'.' | b':'));
+    if letters_and_sep && has_sep {
+        return false;
+    }
+    // camelCase identifiers (`userPassword`, `getToken`): letters only, a lower→upper hump.
+    if v.bytes().all(|b| b.is_ascii_alphabetic()) {
+        let humps = v
+            .as_bytes()
+            .windows(2)
+            .filter(|w| matches!(w, [a, b] if a.is_ascii_lowercase() && b.is_ascii_uppercase()))
+            .count();
+        if humps >= 1 && v.as_bytes().first().is_some_and(u8::is_ascii_lowercase) && humps <= 3 {
+            return false;
+        }
+        // An all-caps word is a constant name or an enum value.
+        if v.bytes().all(|b| b.is_ascii_uppercase()) && len < 16 {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy_orders_random_above_repetitive() {
+        assert!(shannon_entropy(b"aaaaaaaa") < 0.01);
+        assert!(shannon_entropy(b"q8Zt3LmP0vXa7RkE") > 3.5);
+    }
+
+    #[test]
+    fn placeholders_are_recognised() {
+        for p in [
+            "xxxxxxxxxxxxxxxx",
+            "<your-api-key>",
+            "${API_KEY}",
+            "{{ $credentials.apiKey }}",
+            "process.env.TOKEN",
+            "changeme",
+            "AKIAIOSFODNN7EXAMPLE",
+            "aaaaaaaaaaaa",
+            "sk_live_0123456789abcdef",
+        ] {
+            assert!(is_placeholder(p), "{p}");
+        }
+        for s in ["q8Zt3LmP0vXa7RkEw2", "nK4wYljpFV0iPYgohF0vrA4ces0jdcMrehK="] {
+            assert!(!is_placeholder(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn generic_values_exclude_code_and_labels() {
+        for v in [
+            "Nouveau mot de passe",
+            "does.not.matter",
+            "config.auth.password",
+            "LABEL_PASSWORD",
+            "userPassword",
+            "password",
+            "./keys/server.pem",
+            "https://example.org/x",
+            "new-password",
+        ] {
+            assert!(!generic_value_plausible(v), "{v}");
+        }
+        for v in ["coqgkxmxayg", "gri-1609", "M5fUiRbLpXb$?9f+Qcf4", "zjywzfh271"] {
+            assert!(generic_value_plausible(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn uuid_shape() {
+        assert!(is_uuid("204f8ba1-7d0e-827f-fcb6-cdf402fa9236"));
+        assert!(!is_uuid("204f8ba1-7d0e-827f-fcb6-cdf402fa923"));
+    }
+}

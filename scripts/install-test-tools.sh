@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the external validators the `portcullis-report` tests use into `.tools/` at the
+# workspace root (gitignored). Idempotent: does nothing when everything is already there.
+# Uses the npm registry only.
+#
+#   @microsoft/sarif-multitool-linux  Microsoft's SARIF Multitool (`Sarif.Multitool validate`),
+#                                     a self-contained binary, plus the SARIF 2.1.0 JSON schema
+#                                     it ships.
+#   @cyclonedx/cyclonedx-library      ships the official CycloneDX JSON schemas
+#                                     (bom-1.5/1.6, spdx, jsf-0.82).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/.tools"
+sarif_pkg="@microsoft/sarif-multitool-linux@5.7.0"
+cdx_pkg="@cyclonedx/cyclonedx-library@10.3.0"
+
+have_all() {
+  [ -x "$tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool" ] &&
+    [ -f "$tools/node_modules/@cyclonedx/cyclonedx-library/res/schema/bom-1.6.SNAPSHOT.schema.json" ] &&
+    [ -f "$tools/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json" ]
+}
+
+if have_all; then
+  exit 0
+fi
+
+command -v npm >/dev/null 2>&1 || {
+  echo "install-test-tools: npm is required (apt-get install npm)" >&2
+  exit 1
+}
+
+mkdir -p "$tools"
+# A private package.json so npm does not walk up and adopt some other project's manifest.
+[ -f "$tools/package.json" ] || echo '{"name":"portcullis-test-tools","private":true}' >"$tools/package.json"
+npm install --prefix "$tools" --no-audit --no-fund --ignore-scripts --omit=optional \
+  "$sarif_pkg" "$cdx_pkg"
+
+# npm does not always keep the executable bit of files shipped in a tarball.
+chmod +x "$tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool" 2>/dev/null || true
+
+have_all || {
+  echo "install-test-tools: installed, but the expected files are missing under $tools" >&2
+  exit 1
+}
