@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the external validators the `portcullis-report` tests use into `.tools/` at the
 # workspace root (gitignored). Idempotent: does nothing when everything is already there.
-# Uses the npm registry only.
+# Packages come from the npm registry (npm itself, if missing, from Debian's packages).
 #
 #   @microsoft/sarif-multitool-linux  Microsoft's SARIF Multitool (`Sarif.Multitool validate`),
 #                                     a self-contained binary, plus the SARIF 2.1.0 JSON schema
@@ -25,10 +25,18 @@ if have_all; then
   exit 0
 fi
 
-command -v npm >/dev/null 2>&1 || {
-  echo "install-test-tools: npm is required (apt-get install npm)" >&2
-  exit 1
-}
+if ! command -v npm >/dev/null 2>&1; then
+  # A fresh machine or CI image may lack Node.js; as root on Debian, install it from the
+  # distribution's packages rather than fail.
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "install-test-tools: npm not found, installing it with apt-get" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  command -v npm >/dev/null 2>&1 || {
+    echo "install-test-tools: npm is required (apt-get install npm)" >&2
+    exit 1
+  }
+fi
 
 mkdir -p "$tools"
 # A private package.json so npm does not walk up and adopt some other project's manifest.

@@ -3,9 +3,9 @@
 //! entry points, web triggers → ingress, UI modules → UI surfaces) and `permissions.content`
 //! CSP relaxations.
 
+use crate::AdapterOutput;
 use crate::rules::finding;
 use crate::util::{Doc, host_pattern, notice};
-use crate::AdapterOutput;
 use portcullis_core::{
     Capability, CapabilitySet, Channel, Extension, IngressKind, Location, NoticeLevel, Package,
     Platform, Severity,
@@ -17,17 +17,20 @@ const MAX_MANIFEST_BYTES: usize = 1024 * 1024;
 
 /// Recognises a Forge app (a root `manifest.yml` with `app` or `modules`).
 pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
-    let file = pkg.file("manifest.yml").or_else(|| pkg.file("manifest.yaml"))?;
+    let file = pkg
+        .file("manifest.yml")
+        .or_else(|| pkg.file("manifest.yaml"))?;
     let path = file.path.as_str();
     let mut out = AdapterOutput::default();
-    let Some(text) = file.text() else {
-        return None;
-    };
+    let text = file.text()?;
     if text.len() > MAX_MANIFEST_BYTES {
         out.notices.push(notice(
             NoticeLevel::Warning,
             path,
-            format!("{path} is {} bytes; Forge manifests above {MAX_MANIFEST_BYTES} bytes are not read", text.len()),
+            format!(
+                "{path} is {} bytes; Forge manifests above {MAX_MANIFEST_BYTES} bytes are not read",
+                text.len()
+            ),
         ));
         return Some(out);
     }
@@ -121,8 +124,16 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
     if let Some(ext_perms) = perms.and_then(|p| p.get("external")) {
         let ext_off = doc.find("external:", 0).unwrap_or(0);
         let lists: [(&str, Option<&Value>, Channel); 9] = [
-            ("fetch.backend", ext_perms.pointer("/fetch/backend"), Channel::BackendHttp),
-            ("fetch.client", ext_perms.pointer("/fetch/client"), Channel::ClientFetch),
+            (
+                "fetch.backend",
+                ext_perms.pointer("/fetch/backend"),
+                Channel::BackendHttp,
+            ),
+            (
+                "fetch.client",
+                ext_perms.pointer("/fetch/client"),
+                Channel::ClientFetch,
+            ),
             ("images", ext_perms.get("images"), Channel::Images),
             ("scripts", ext_perms.get("scripts"), Channel::Scripts),
             // The core model has no separate channel for these browser resource kinds; they
@@ -131,7 +142,11 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
             ("fonts", ext_perms.get("fonts"), Channel::ClientFetch),
             ("frames", ext_perms.get("frames"), Channel::ClientFetch),
             ("media", ext_perms.get("media"), Channel::ClientFetch),
-            ("navigation", ext_perms.get("navigation"), Channel::ClientFetch),
+            (
+                "navigation",
+                ext_perms.get("navigation"),
+                Channel::ClientFetch,
+            ),
         ];
         for (name, list, channel) in lists {
             let Some(list) = list else { continue };
@@ -181,19 +196,23 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
             for v in items.into_iter().flatten().filter_map(Value::as_str) {
                 let (severity, what) = match v {
                     "unsafe-eval" => (Severity::High, "lets strings be evaluated as code"),
-                    "unsafe-inline" if kind == "scripts" => {
-                        (Severity::High, "allows inline scripts, disabling XSS protection")
-                    }
-                    "unsafe-inline" | "unsafe-hashes" => {
-                        (Severity::Medium, "allows inline content in the app's iframe")
-                    }
+                    "unsafe-inline" if kind == "scripts" => (
+                        Severity::High,
+                        "allows inline scripts, disabling XSS protection",
+                    ),
+                    "unsafe-inline" | "unsafe-hashes" => (
+                        Severity::Medium,
+                        "allows inline content in the app's iframe",
+                    ),
                     _ => continue,
                 };
                 out.findings.push(
                     finding(
                         "forge/unsafe-csp",
                         Some(severity),
-                        format!("manifest.yml `permissions.content.{kind}` contains `{v}`, which {what}"),
+                        format!(
+                            "manifest.yml `permissions.content.{kind}` contains `{v}`, which {what}"
+                        ),
                         doc.find_loc(v, from),
                     )
                     .with_fingerprint_key(format!("{kind}:{v}")),
@@ -206,10 +225,16 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
     if let Some(modules) = value.get("modules").and_then(Value::as_object) {
         let mods_off = doc.find("modules:", 0).unwrap_or(0);
         for (mtype, items) in modules {
-            let Some(items) = items.as_array() else { continue };
+            let Some(items) = items.as_array() else {
+                continue;
+            };
             for item in items {
                 let key = item.get("key").and_then(Value::as_str).unwrap_or(mtype);
-                let ev = doc.ev_text(&format!("key: {key}"), mods_off, &format!("modules.{mtype}"));
+                let ev = doc.ev_text(
+                    &format!("key: {key}"),
+                    mods_off,
+                    &format!("modules.{mtype}"),
+                );
                 match mtype.as_str() {
                     "function" => {
                         let Some(handler) = item.get("handler").and_then(Value::as_str) else {
@@ -279,13 +304,22 @@ fn empty_extension(pkg: &Package, path: &str, value: &Value) -> Extension {
     let name = pj
         .as_ref()
         .and_then(|p| p.str_field("name").map(str::to_string))
-        .or_else(|| value.pointer("/app/id").and_then(Value::as_str).map(str::to_string))
+        .or_else(|| {
+            value
+                .pointer("/app/id")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| "(forge app)".to_string());
     Extension {
         platform: Platform::Forge,
         name,
-        version: pj.as_ref().and_then(|p| p.str_field("version").map(str::to_string)),
-        description: pj.as_ref().and_then(|p| p.str_field("description").map(str::to_string)),
+        version: pj
+            .as_ref()
+            .and_then(|p| p.str_field("version").map(str::to_string)),
+        description: pj
+            .as_ref()
+            .and_then(|p| p.str_field("description").map(str::to_string)),
         manifest_path: path.to_string(),
         entry_points: Vec::new(),
         declared: CapabilitySet::new(),

@@ -25,7 +25,9 @@
 
 use crate::npm::PackageJson;
 use crate::util::host_pattern;
-use portcullis_core::{Capability, CapabilitySet, Channel, Evidence, Extension, FsAccess, Platform};
+use portcullis_core::{
+    Capability, CapabilitySet, Channel, Evidence, Extension, FsAccess, Platform,
+};
 use serde::{Deserialize, Serialize};
 
 /// The file the generic declaration is read from, used in evidence.
@@ -76,7 +78,10 @@ pub enum GenericManifestError {
 
 impl GenericManifest {
     /// Reads the `[extension]` section of a whole `portcullis.toml`; `Ok(None)` when absent.
-    pub fn from_config_toml(file: &str, text: &str) -> Result<Option<GenericManifest>, GenericManifestError> {
+    pub fn from_config_toml(
+        file: &str,
+        text: &str,
+    ) -> Result<Option<GenericManifest>, GenericManifestError> {
         #[derive(Deserialize)]
         struct Outer {
             extension: Option<toml::Value>,
@@ -88,23 +93,28 @@ impl GenericManifest {
         let Some(section) = outer.extension else {
             return Ok(None);
         };
-        let m: GenericManifest = section.try_into().map_err(|e: toml::de::Error| {
-            GenericManifestError::Invalid {
-                file: file.to_string(),
-                reason: e.message().to_string(),
-            }
-        })?;
+        let m: GenericManifest =
+            section
+                .try_into()
+                .map_err(|e: toml::de::Error| GenericManifestError::Invalid {
+                    file: file.to_string(),
+                    reason: e.message().to_string(),
+                })?;
         m.validate(file)?;
         Ok(Some(m))
     }
 
-    fn validate(&self, file: &str) -> Result<(), GenericManifestError> {
+    /// Checks entries serde cannot (fs access words, egress hosts); `file` names the config in
+    /// errors. [`GenericManifest::from_config_toml`] calls it.
+    pub fn validate(&self, file: &str) -> Result<(), GenericManifestError> {
         for f in &self.fs {
             let access = f.split_once(':').map_or(f.as_str(), |(a, _)| a);
             if parse_fs(access).is_none() {
                 return Err(GenericManifestError::Invalid {
                     file: file.to_string(),
-                    reason: format!("fs entry `{f}`: expected read, write or read-write (optionally `:path`)"),
+                    reason: format!(
+                        "fs entry `{f}`: expected read, write or read-write (optionally `:path`)"
+                    ),
                 });
             }
         }
@@ -173,7 +183,11 @@ impl GenericManifest {
                 Capability::Credential {
                     name: c.name.clone(),
                     secret_fields: c.secret_fields.clone(),
-                    bound_hosts: c.hosts.iter().filter_map(|h| host_pattern(h, "credentials.hosts")).collect(),
+                    bound_hosts: c
+                        .hosts
+                        .iter()
+                        .filter_map(|h| host_pattern(h, "credentials.hosts"))
+                        .collect(),
                     injection: c.injection.clone(),
                 },
                 ev("credentials"),
@@ -246,7 +260,9 @@ hosts = ["api.acme.io"]
 
     #[test]
     fn reads_the_extension_section() {
-        let m = GenericManifest::from_config_toml("portcullis.toml", TOML).unwrap().unwrap();
+        let m = GenericManifest::from_config_toml("portcullis.toml", TOML)
+            .unwrap()
+            .unwrap();
         let set = m.declared();
         assert!(set.contains(&Capability::NetworkEgress {
             channel: Channel::BackendHttp,
@@ -270,11 +286,16 @@ hosts = ["api.acme.io"]
 
     #[test]
     fn absent_section_and_errors() {
-        assert_eq!(GenericManifest::from_config_toml("p.toml", "[scan]\n").unwrap(), None);
-        let e = GenericManifest::from_config_toml("p.toml", "[extension]\negres = []\n").unwrap_err();
+        assert_eq!(
+            GenericManifest::from_config_toml("p.toml", "[scan]\n").unwrap(),
+            None
+        );
+        let e =
+            GenericManifest::from_config_toml("p.toml", "[extension]\negres = []\n").unwrap_err();
         assert!(e.to_string().contains("p.toml"), "{e}");
         assert!(e.to_string().contains("egres"), "{e}");
-        let e = GenericManifest::from_config_toml("p.toml", "[extension]\nfs = [\"exec\"]\n").unwrap_err();
+        let e = GenericManifest::from_config_toml("p.toml", "[extension]\nfs = [\"exec\"]\n")
+            .unwrap_err();
         assert!(e.to_string().contains("fs entry"), "{e}");
         assert!(GenericManifest::from_config_toml("p.toml", "[extension").is_err());
     }

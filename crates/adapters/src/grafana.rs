@@ -2,10 +2,10 @@
 //! `iam.permissions`, `backend`/`executable` — and the signed `MANIFEST.txt`, whose SHA-256
 //! hashes are recomputed against the files.
 
+use crate::AdapterOutput;
 use crate::npm::{PackageJson, parse_json};
 use crate::rules::finding;
 use crate::util::{Doc, dir_of, host_pattern, is_secret_name, join_rel};
-use crate::AdapterOutput;
 use portcullis_core::{
     Capability, CapabilitySet, Channel, Extension, HostPattern, Location, Package, Platform,
     Severity,
@@ -42,7 +42,7 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
     let Some((file, value)) = found else {
         // A plugin.json that does not parse: report it, let the other adapters run.
         return broken.map(|f| AdapterOutput {
-            findings: vec![f],
+            findings: vec![*f],
             ..AdapterOutput::default()
         });
     };
@@ -54,20 +54,30 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
     let mut declared = CapabilitySet::new();
     let mut entry_points = Vec::new();
 
-    let id = value.get("id").and_then(Value::as_str).unwrap_or("(grafana plugin)");
+    let id = value
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("(grafana plugin)");
     for module in ["module.js", "module.ts", "module.tsx"] {
-        if let Some(p) = join_rel(dir, module) {
-            if pkg.file(&p).is_some() {
-                entry_points.push(p);
-            }
+        if let Some(p) = join_rel(dir, module)
+            && pkg.file(&p).is_some()
+        {
+            entry_points.push(p);
         }
     }
 
     // Routes.
     let routes_off = doc.find("\"routes\"", 0).unwrap_or(0);
-    for route in value.get("routes").and_then(Value::as_array).into_iter().flatten() {
+    for route in value
+        .get("routes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let rpath = route.get("path").and_then(Value::as_str).unwrap_or("");
-        let at = doc.find(&format!("\"{rpath}\""), routes_off).unwrap_or(routes_off);
+        let at = doc
+            .find(&format!("\"{rpath}\""), routes_off)
+            .unwrap_or(routes_off);
         let ev = |source: &str| doc.ev(at, source);
         let mut hosts: Vec<HostPattern> = Vec::new();
         for (key, url) in [
@@ -75,7 +85,10 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
             ("tokenAuth.url", route.pointer("/tokenAuth/url")),
             ("jwtTokenAuth.url", route.pointer("/jwtTokenAuth/url")),
         ] {
-            if let Some(h) = url.and_then(Value::as_str).and_then(|u| host_pattern(u, "jsonData.url")) {
+            if let Some(h) = url
+                .and_then(Value::as_str)
+                .and_then(|u| host_pattern(u, "jsonData.url"))
+            {
                 declared.add(
                     Capability::NetworkEgress {
                         channel: Channel::BackendHttp,
@@ -92,18 +105,32 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
         let mut injection = Vec::new();
         let mut templated: Vec<(String, String)> = Vec::new();
         for (list, label) in [("headers", "header"), ("urlParams", "query")] {
-            for h in route.get(list).and_then(Value::as_array).into_iter().flatten() {
+            for h in route
+                .get(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let name = h.get("name").and_then(Value::as_str).unwrap_or("");
                 let content = h.get("content").and_then(Value::as_str).unwrap_or("");
                 templated.push((format!("{label}:{name}"), content.to_string()));
             }
         }
         for auth in ["tokenAuth", "jwtTokenAuth"] {
-            if let Some(params) = route.pointer(&format!("/{auth}/params")).and_then(Value::as_object) {
+            if let Some(params) = route
+                .pointer(&format!("/{auth}/params"))
+                .and_then(Value::as_object)
+            {
                 for (k, v) in params {
                     templated.push((format!("{auth}:{k}"), v.as_str().unwrap_or("").to_string()));
                 }
-                for s in route.pointer(&format!("/{auth}/scopes")).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                for s in route
+                    .pointer(&format!("/{auth}/scopes"))
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
                     declared.add(
                         Capability::DataScope {
                             scope: format!("oauth2:{s}"),
@@ -167,8 +194,15 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
 
     // IAM permissions of the plugin's service account.
     let iam_off = doc.find("\"iam\"", 0).unwrap_or(0);
-    for p in value.pointer("/iam/permissions").and_then(Value::as_array).into_iter().flatten() {
-        let Some(action) = p.get("action").and_then(Value::as_str) else { continue };
+    for p in value
+        .pointer("/iam/permissions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(action) = p.get("action").and_then(Value::as_str) else {
+            continue;
+        };
         let scope = match p.get("scope").and_then(Value::as_str) {
             Some(s) => format!("{action} on {s}"),
             None => action.to_string(),
@@ -181,7 +215,10 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
 
     // Backend: a native executable Grafana starts as a separate process.
     if value.get("backend").and_then(Value::as_bool) == Some(true) {
-        let exe = value.get("executable").and_then(Value::as_str).unwrap_or("gpx_plugin");
+        let exe = value
+            .get("executable")
+            .and_then(Value::as_str)
+            .unwrap_or("gpx_plugin");
         declared.add(
             Capability::NativeModule {
                 name: exe.to_string(),
@@ -196,16 +233,21 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
                 .map(|f| f.path.clone()),
         );
     }
-    for inc in value.get("includes").and_then(Value::as_array).into_iter().flatten() {
-        if let Some(t) = inc.get("type").and_then(Value::as_str) {
-            if matches!(t, "page" | "panel" | "datasource") {
-                declared.add(
-                    Capability::UiSurface {
-                        kind: format!("grafana:{t}"),
-                    },
-                    doc.ev_text("\"includes\"", 0, "includes"),
-                );
-            }
+    for inc in value
+        .get("includes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(t) = inc.get("type").and_then(Value::as_str)
+            && matches!(t, "page" | "panel" | "datasource")
+        {
+            declared.add(
+                Capability::UiSurface {
+                    kind: format!("grafana:{t}"),
+                },
+                doc.ev_text("\"includes\"", 0, "includes"),
+            );
         }
     }
 
@@ -221,7 +263,10 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
         platform: Platform::Grafana,
         name: id.to_string(),
         version,
-        description: value.pointer("/info/description").and_then(Value::as_str).map(str::to_string),
+        description: value
+            .pointer("/info/description")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         manifest_path: path.to_string(),
         entry_points,
         declared,
@@ -246,10 +291,16 @@ fn template_fields(content: &str, marker: &str) -> Vec<String> {
 /// Checks `MANIFEST.txt` next to plugin.json: every listed file exists with the listed SHA-256,
 /// and no file in the plugin directory is missing from the list.
 fn manifest_txt(pkg: &Package, dir: &str, out: &mut AdapterOutput) {
-    let Some(mpath) = join_rel(dir, "MANIFEST.txt") else { return };
-    let Some(mfile) = pkg.file(&mpath) else { return };
+    let Some(mpath) = join_rel(dir, "MANIFEST.txt") else {
+        return;
+    };
+    let Some(mfile) = pkg.file(&mpath) else {
+        return;
+    };
     let Some(text) = mfile.text() else { return };
-    let end = text.find("-----BEGIN PGP SIGNATURE-----").unwrap_or(text.len());
+    let end = text
+        .find("-----BEGIN PGP SIGNATURE-----")
+        .unwrap_or(text.len());
     let body = &text[..end];
     let json = match (body.find('{'), body.rfind('}')) {
         (Some(a), Some(b)) if b > a => &body[a..=b],
@@ -281,7 +332,9 @@ fn manifest_txt(pkg: &Package, dir: &str, out: &mut AdapterOutput) {
     let doc = Doc::new(&mpath, text);
     let mut listed = BTreeSet::new();
     for (rel, hash) in files.iter().take(MAX_MANIFEST_FILES) {
-        let Some(full) = join_rel(dir, rel) else { continue };
+        let Some(full) = join_rel(dir, rel) else {
+            continue;
+        };
         listed.insert(full.clone());
         let expected = hash.as_str().unwrap_or("").to_ascii_lowercase();
         let loc = doc.find_loc(&format!("\"{rel}\""), 0);
@@ -313,7 +366,11 @@ fn manifest_txt(pkg: &Package, dir: &str, out: &mut AdapterOutput) {
             }
         }
     }
-    let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
     let unlisted: Vec<&str> = pkg
         .files
         .iter()
@@ -325,7 +382,9 @@ fn manifest_txt(pkg: &Package, dir: &str, out: &mut AdapterOutput) {
             finding(
                 "grafana/unsigned-file",
                 None,
-                format!("`{p}` is in the plugin directory but not covered by the signed MANIFEST.txt"),
+                format!(
+                    "`{p}` is in the plugin directory but not covered by the signed MANIFEST.txt"
+                ),
                 Location::file(*p),
             )
             .with_fingerprint_key(format!("unsigned:{p}")),

@@ -10,12 +10,13 @@
 //!
 //! Bounds: files above [`MAX_SOURCE_BYTES`] or nested deeper than [`MAX_NESTING`] brackets are
 //! not parsed (a notice is produced by the caller), evaluation stops at [`MAX_EVAL_DEPTH`] and
-//! [`MAX_EVAL_NODES`] values per top-level evaluation.
+//! [`MAX_EVAL_NODES`] values per top-level evaluation, with per-file caps on values and string
+//! bytes ([`MAX_FILE_EVAL_NODES`], [`MAX_FILE_EVAL_BYTES`]).
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    Argument, ArrayExpressionElement, AssignmentExpression, BindingPattern, CallExpression,
-    Class, ClassElement, Expression, ImportDeclaration, ImportExpression, ImportOrExportKind,
+    Argument, ArrayExpressionElement, AssignmentExpression, BindingPattern, CallExpression, Class,
+    ClassElement, Expression, ImportDeclaration, ImportExpression, ImportOrExportKind,
     ObjectPropertyKind, Program, PropertyDefinition, Statement,
 };
 use oxc_ast_visit::{Visit, walk};
@@ -31,6 +32,13 @@ pub const MAX_NESTING: usize = 400;
 pub const MAX_EVAL_DEPTH: usize = 48;
 /// Value budget of one top-level evaluation.
 pub const MAX_EVAL_NODES: usize = 50_000;
+/// Values evaluated per file, across all top-level evaluations.
+pub const MAX_FILE_EVAL_NODES: usize = 400_000;
+/// String bytes produced per file by evaluation (identifiers bound to long strings can be
+/// referenced many times; concatenation can double them).
+pub const MAX_FILE_EVAL_BYTES: usize = 8 * 1024 * 1024;
+/// Strings longer than this are not manifest values: evaluated as unknown.
+pub const MAX_STRING_BYTES: usize = 64 * 1024;
 /// At most this many calls / imports / globals are recorded per file.
 const MAX_RECORDS: usize = 20_000;
 
@@ -224,10 +232,7 @@ pub fn parse(text: &str, typescript: bool) -> Result<JsFacts, SkipReason> {
         .diagnostics
         .iter()
         .map(|d| {
-            let off = d
-                .labels
-                .first()
-                .map_or(0, |l| u32::try_from(l.offset()).unwrap_or(0));
+            let off = d.labels.first().map_or(0, |l| l.offset());
             (off, d.message.to_string())
         })
         .collect();
@@ -285,8 +290,27 @@ fn max_bracket_depth(text: &str) -> usize {
     max
 }
 
+/// What evaluation may still produce.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Budget {
+    /// Accounts for a string of `len` bytes; `false` when it does not fit.
+    fn take_bytes(&mut self, len: usize) -> bool {
+        if len > MAX_STRING_BYTES || len > self.bytes {
+            return false;
+        }
+        self.bytes -= len;
+        true
+    }
+}
+
 struct Collector<'a, 'p> {
     facts: JsFacts,
+    file_budget: Budget,
     consts: HashMap<&'a str, &'p Expression<'a>>,
     bindings: HashSet<String>,
     class_stack: Vec<usize>,
@@ -297,9 +321,9 @@ impl<'a, 'p> Collector<'a, 'p> {
         let mut consts = HashMap::new();
         for stmt in &program.body {
             let decl = match stmt {
-                Statement::VariableDeclaration(d) => Some(&**d),
-                Statement::ExportNamedDeclaration(e) => match &e.declaration {
-                    Some(oxc_ast::ast::Declaration::VariableDeclaration(d)) => Some(&**d),
+                Statement::VariableDeclaration(d) => Some(d.as_ref()),
+                Statement::ExportDeclaration(e) => match &e.declaration {
+                    oxc_ast::ast::Declaration::VariableDeclaration(d) => Some(d.as_ref()),
                     _ => None,
                 },
                 _ => None,
@@ -314,15 +338,29 @@ impl<'a, 'p> Collector<'a, 'p> {
         }
         Collector {
             facts: JsFacts::default(),
+            file_budget: Budget {
+                nodes: MAX_FILE_EVAL_NODES,
+                bytes: MAX_FILE_EVAL_BYTES,
+            },
             consts,
             bindings: HashSet::new(),
             class_stack: Vec::new(),
         }
     }
 
-    fn eval(&self, expr: &Expression<'a>) -> Spanned {
-        let mut budget = MAX_EVAL_NODES;
-        eval(expr, &self.consts, 0, &mut budget)
+    fn eval(&mut self, expr: &Expression<'a>) -> Spanned {
+        let mut budget = Budget {
+            nodes: MAX_EVAL_NODES.min(self.file_budget.nodes),
+            bytes: self.file_budget.bytes,
+        };
+        let before = budget;
+        let v = eval(expr, &self.consts, 0, &mut budget);
+        self.file_budget.nodes = self
+            .file_budget
+            .nodes
+            .saturating_sub(before.nodes - budget.nodes);
+        self.file_budget.bytes = budget.bytes;
+        v
     }
 
     fn full(&self) -> bool {
@@ -368,19 +406,20 @@ fn eval<'a>(
     expr: &Expression<'a>,
     consts: &HashMap<&'a str, &Expression<'a>>,
     depth: usize,
-    budget: &mut usize,
+    budget: &mut Budget,
 ) -> Spanned {
     let start = span_start(expr);
     let unknown = Spanned {
         val: Val::Unknown,
         start,
     };
-    if depth > MAX_EVAL_DEPTH || *budget == 0 {
+    if depth > MAX_EVAL_DEPTH || budget.nodes == 0 {
         return unknown;
     }
-    *budget -= 1;
+    budget.nodes -= 1;
     let expr = expr.get_inner_expression();
     let val = match expr {
+        Expression::StringLiteral(s) if !budget.take_bytes(s.value.len()) => Val::Unknown,
         Expression::StringLiteral(s) => Val::Str(s.value.as_str().to_string()),
         Expression::NumericLiteral(n) => Val::Num(n.value),
         Expression::BooleanLiteral(b) => Val::Bool(b.value),
@@ -388,12 +427,19 @@ fn eval<'a>(
         Expression::TemplateLiteral(t) => {
             let mut s = String::new();
             for (i, q) in t.quasis.iter().enumerate() {
-                s.push_str(q.value.cooked.as_ref().map_or(q.value.raw.as_str(), |c| c.as_str()));
+                s.push_str(
+                    q.value
+                        .cooked
+                        .as_ref()
+                        .map_or(q.value.raw.as_str(), |c| c.as_str()),
+                );
                 if i + 1 < t.quasis.len() {
                     s.push_str("${}");
                 }
             }
-            if t.expressions.is_empty() {
+            if !budget.take_bytes(s.len()) {
+                Val::Unknown
+            } else if t.expressions.is_empty() {
                 Val::Str(s)
             } else {
                 Val::Template(s)
@@ -460,14 +506,17 @@ fn eval<'a>(
             static_path(expr).map_or(Val::Unknown, Val::Path)
         }
         Expression::CallExpression(c) => static_path(&c.callee).map_or(Val::Unknown, Val::Call),
-        Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) => {
-            Val::Function
-        }
-        Expression::BinaryExpression(b)
-            if b.operator == oxc_ast::ast::BinaryOperator::Addition =>
-        {
+        Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) => Val::Function,
+        Expression::BinaryExpression(b) if b.operator == oxc_ast::ast::BinaryOperator::Addition => {
             let l = eval(&b.left, consts, depth + 1, budget);
             let r = eval(&b.right, consts, depth + 1, budget);
+            let len = |v: &Val| match v {
+                Val::Str(s) | Val::Template(s) => s.len(),
+                _ => 0,
+            };
+            if !budget.take_bytes(len(&l.val) + len(&r.val) + 3) {
+                return unknown;
+            }
             match (l.val, r.val) {
                 (Val::Str(a), Val::Str(b)) => Val::Str(a + &b),
                 (Val::Str(a) | Val::Template(a), Val::Str(b) | Val::Template(b)) => {
@@ -510,74 +559,72 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     }
 
     fn visit_property_definition(&mut self, it: &PropertyDefinition<'a>) {
-        if let (Some(name), Some(value)) = (it.key.static_name(), &it.value) {
-            if !self.full() {
-                let value = self.eval(value);
-                self.facts.named.push(Named {
-                    name: name.to_string(),
-                    value,
-                    class: self.class_stack.last().copied(),
-                });
-            }
+        if let (Some(name), Some(value)) = (it.key.static_name(), &it.value)
+            && !self.full()
+        {
+            let value = self.eval(value);
+            self.facts.named.push(Named {
+                name: name.to_string(),
+                value,
+                class: self.class_stack.last().copied(),
+            });
         }
         walk::walk_property_definition(self, it);
     }
 
     fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
-        if let Some(m) = it.left.as_member_expression() {
-            if let (Expression::ThisExpression(_), Some(name)) =
+        if let Some(m) = it.left.as_member_expression()
+            && let (Expression::ThisExpression(_), Some(name)) =
                 (m.object().get_inner_expression(), m.static_property_name())
-            {
-                if !self.full() {
-                    let value = self.eval(&it.right);
-                    self.facts.named.push(Named {
-                        name: name.to_string(),
-                        value,
-                        class: self.class_stack.last().copied(),
-                    });
-                }
-            }
+            && !self.full()
+        {
+            let value = self.eval(&it.right);
+            self.facts.named.push(Named {
+                name: name.to_string(),
+                value,
+                class: self.class_stack.last().copied(),
+            });
         }
         walk::walk_assignment_expression(self, it);
     }
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
-        if !self.full() {
-            if let Some(callee) = static_path(&it.callee) {
-                let args: Vec<Spanned> = it
-                    .arguments
-                    .iter()
-                    .map(|a| match a {
-                        Argument::SpreadElement(s) => Spanned {
+        if !self.full()
+            && let Some(callee) = static_path(&it.callee)
+        {
+            let args: Vec<Spanned> = it
+                .arguments
+                .iter()
+                .map(|a| match a {
+                    Argument::SpreadElement(s) => Spanned {
+                        val: Val::Unknown,
+                        start: s.span.start,
+                    },
+                    other => other.as_expression().map_or(
+                        Spanned {
                             val: Val::Unknown,
-                            start: s.span.start,
-                        },
-                        other => other.as_expression().map_or(
-                            Spanned {
-                                val: Val::Unknown,
-                                start: it.span.start,
-                            },
-                            |e| self.eval(e),
-                        ),
-                    })
-                    .collect();
-                if callee == "require" {
-                    match args.first().map(|a| &a.val) {
-                        Some(Val::Str(m)) => self.facts.imports.push(Import {
-                            module: m.clone(),
                             start: it.span.start,
-                            type_only: false,
-                        }),
-                        Some(_) => self.facts.dynamic_imports.push(it.span.start),
-                        None => {}
-                    }
+                        },
+                        |e| self.eval(e),
+                    ),
+                })
+                .collect();
+            if callee == "require" {
+                match args.first().map(|a| &a.val) {
+                    Some(Val::Str(m)) => self.facts.imports.push(Import {
+                        module: m.clone(),
+                        start: it.span.start,
+                        type_only: false,
+                    }),
+                    Some(_) => self.facts.dynamic_imports.push(it.span.start),
+                    None => {}
                 }
-                self.facts.calls.push(Call {
-                    callee,
-                    args,
-                    start: it.span.start,
-                });
             }
+            self.facts.calls.push(Call {
+                callee,
+                args,
+                start: it.span.start,
+            });
         }
         walk::walk_call_expression(self, it);
     }
@@ -659,7 +706,10 @@ export class Acme implements INodeType {
             d.path("requestDefaults.baseURL").unwrap().val,
             Val::Template("${}/v1".into())
         );
-        assert_eq!(d.path("url").unwrap().as_str(), Some("https://api.acme.io/x"));
+        assert_eq!(
+            d.path("url").unwrap().as_str(),
+            Some("https://api.acme.io/x")
+        );
         assert_eq!(d.get("properties").unwrap().as_array().len(), 2);
         assert_eq!(f.imports.len(), 2);
         assert!(f.imports[0].type_only);
@@ -688,7 +738,31 @@ module.exports = function (RED) {
             Some("password")
         );
         let route = f.calls_ending(".httpAdmin.get").next().unwrap();
-        assert_eq!(route.args[1].val, Val::Call("RED.auth.needsPermission".into()));
+        assert_eq!(
+            route.args[1].val,
+            Val::Call("RED.auth.needsPermission".into())
+        );
+        assert!(f.named("description").is_some());
+    }
+
+    #[test]
+    fn string_and_reference_bombs_stay_bounded() {
+        // Each level doubles the string; 40 levels would be terabytes if evaluated naively.
+        let mut src = String::from("const a0 = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';\n");
+        for i in 1..40 {
+            src.push_str(&format!("const a{i} = a{p} + a{p};\n", p = i - 1));
+        }
+        src.push_str("class N { description = { big: a39, list: [a39, a39, a39] } }\n");
+        let f = parse(&src, false).unwrap();
+        let d = f.named("description").unwrap();
+        assert_eq!(d.get("big").unwrap().val, Val::Unknown);
+        // Exponential fan-out of identifiers is cut by the value budget.
+        let mut src = String::from("const b0 = [1, 2];\n");
+        for i in 1..30 {
+            src.push_str(&format!("const b{i} = [b{p}, b{p}, b{p}];\n", p = i - 1));
+        }
+        src.push_str("class N { description = { x: b29 } }\n");
+        let f = parse(&src, false).unwrap();
         assert!(f.named("description").is_some());
     }
 

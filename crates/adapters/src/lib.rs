@@ -59,7 +59,7 @@ pub fn detect(pkg: &Package, generic: Option<&GenericManifest>) -> AdapterOutput
     let pj = npm::PackageJson::load(pkg);
     let mut out = AdapterOutput::default();
     if let Some(Err(f)) = &pj {
-        out.findings.push(f.clone());
+        out.findings.push((**f).clone());
     }
     let pj = pj.and_then(Result::ok);
 

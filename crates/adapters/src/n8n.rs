@@ -7,14 +7,14 @@
 //! defaults and OAuth2 `authUrl`/`accessTokenUrl`. Expressions such as `={{$credentials.domain}}`
 //! are user-configured hosts.
 
+use crate::AdapterOutput;
 use crate::js::{self, JsFacts, Spanned, Val};
 use crate::npm::{PackageJson, normalize};
 use crate::rules::finding;
 use crate::util::{Doc, HostRef, host_ref, is_secret_name, notice};
-use crate::AdapterOutput;
 use portcullis_core::{
-    Capability, CapabilitySet, Channel, Extension, FileKind, HostPattern, IngressKind,
-    NoticeLevel, Package, Platform, Severity, SourceFile,
+    Capability, CapabilitySet, Channel, Extension, FileKind, HostPattern, IngressKind, NoticeLevel,
+    Package, Platform, Severity, SourceFile,
 };
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -90,7 +90,11 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
     let list = |key: &str, out: &mut AdapterOutput| -> Vec<String> {
         match section.get(key) {
             None => Vec::new(),
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
             Some(_) => {
                 out.findings.push(finding(
                     "manifest/invalid-field",
@@ -124,10 +128,10 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
             out.findings.push(missing(&doc, path, section_off));
             continue;
         };
-        if let Some(facts) = parse_file(file, &mut out) {
-            if let Some(fdoc) = Doc::of(file) {
-                node_class(&fdoc, &facts, &mut declared, &defined_creds, &mut out);
-            }
+        if let Some(facts) = parse_file(file, &mut out)
+            && let Some(fdoc) = Doc::of(file)
+        {
+            node_class(&fdoc, &facts, &mut declared, &defined_creds, &mut out);
         }
     }
 
@@ -173,14 +177,20 @@ fn missing(doc: &Doc<'_>, path: &str, from: usize) -> portcullis_core::Finding {
     finding(
         "manifest/missing-entry-point",
         None,
-        format!("package.json `n8n` lists `{path}`, but neither it nor its TypeScript source is in the package"),
+        format!(
+            "package.json `n8n` lists `{path}`, but neither it nor its TypeScript source is in the package"
+        ),
         doc.find_loc(&format!("\"{path}\""), from),
     )
 }
 
 /// Finds the file a manifest path names, preferring its TypeScript source
 /// (`dist/nodes/A/A.node.js` → `nodes/A/A.node.ts`), and records the entry points found.
-fn resolve<'p>(pkg: &'p Package, path: &str, entry_points: &mut Vec<String>) -> Option<&'p SourceFile> {
+fn resolve<'p>(
+    pkg: &'p Package,
+    path: &str,
+    entry_points: &mut Vec<String>,
+) -> Option<&'p SourceFile> {
     let path = normalize(path);
     let compiled = pkg.file(&path);
     if compiled.is_some() {
@@ -206,7 +216,10 @@ fn parse_file(file: &SourceFile, out: &mut AdapterOutput) -> Option<JsFacts> {
             out.notices.push(notice(
                 NoticeLevel::Warning,
                 &file.path,
-                format!("could not read the n8n description in {}: {reason}", file.path),
+                format!(
+                    "could not read the n8n description in {}: {reason}",
+                    file.path
+                ),
             ));
             None
         }
@@ -229,25 +242,28 @@ fn credential_class(
     };
     defined.insert(name.clone());
     let mut bound: Vec<HostPattern> = Vec::new();
-    let mut add_host = |raw: &str, field: &str, at: &Spanned, source: &str, declared: &mut CapabilitySet| {
-        if let Some(HostRef::Pattern(p)) = host_ref(raw, field) {
-            declared.add(
-                Capability::NetworkEgress {
-                    channel: Channel::BackendHttp,
-                    host: p.clone(),
-                },
-                doc.ev(at.start as usize, source),
-            );
-            if !bound.contains(&p) {
-                bound.push(p);
+    let mut add_host =
+        |raw: &str, field: &str, at: &Spanned, source: &str, declared: &mut CapabilitySet| {
+            if let Some(HostRef::Pattern(p)) = host_ref(raw, field) {
+                declared.add(
+                    Capability::NetworkEgress {
+                        channel: Channel::BackendHttp,
+                        host: p.clone(),
+                    },
+                    doc.ev(at.start as usize, source),
+                );
+                if !bound.contains(&p) {
+                    bound.push(p);
+                }
             }
-        }
-    };
+        };
     let mut secret_fields = Vec::new();
     let mut oauth_scopes: Vec<(String, u32)> = Vec::new();
-    let is_oauth2 = facts
-        .named("extends")
-        .is_some_and(|e| e.strings().iter().any(|s| s.to_ascii_lowercase().contains("oauth2")));
+    let is_oauth2 = facts.named("extends").is_some_and(|e| {
+        e.strings()
+            .iter()
+            .any(|s| s.to_ascii_lowercase().contains("oauth2"))
+    });
     if let Some(props) = facts.named("properties") {
         for p in props.as_array() {
             let Some(pname) = p.get("name").and_then(Spanned::as_str) else {
@@ -259,7 +275,10 @@ fn credential_class(
             if password {
                 secret_fields.push(pname.to_string());
             } else if is_secret_name(pname)
-                && !matches!(ptype, "hidden" | "options" | "boolean" | "number" | "notice")
+                && !matches!(
+                    ptype,
+                    "hidden" | "options" | "boolean" | "number" | "notice"
+                )
             {
                 out.findings.push(
                     finding(
@@ -275,31 +294,37 @@ fn credential_class(
                 );
             }
             let lname = pname.to_ascii_lowercase();
-            if let Some(d) = default {
-                if let Some(s) = d.as_str() {
-                    let urlish = lname.ends_with("url")
-                        || lname.ends_with("uri")
-                        || lname.ends_with("host")
-                        || lname.ends_with("domain")
-                        || lname.ends_with("server")
-                        || lname.ends_with("endpoint");
-                    if urlish && (s.contains("://") || s.starts_with('=')) {
-                        add_host(s, &format!("credentials.{pname}"), d, "n8n.credential.property-default", declared);
-                        if ptype != "hidden" {
-                            // The user can point the credential elsewhere.
-                            declared.add(
-                                Capability::NetworkEgress {
-                                    channel: Channel::BackendHttp,
-                                    host: HostPattern::UserConfigured(format!("credentials.{pname}")),
-                                },
-                                doc.ev(d.start as usize, "n8n.credential.property"),
-                            );
-                        }
+            if let Some(d) = default
+                && let Some(s) = d.as_str()
+            {
+                let urlish = lname.ends_with("url")
+                    || lname.ends_with("uri")
+                    || lname.ends_with("host")
+                    || lname.ends_with("domain")
+                    || lname.ends_with("server")
+                    || lname.ends_with("endpoint");
+                if urlish && (s.contains("://") || s.starts_with('=')) {
+                    add_host(
+                        s,
+                        &format!("credentials.{pname}"),
+                        d,
+                        "n8n.credential.property-default",
+                        declared,
+                    );
+                    if ptype != "hidden" {
+                        // The user can point the credential elsewhere.
+                        declared.add(
+                            Capability::NetworkEgress {
+                                channel: Channel::BackendHttp,
+                                host: HostPattern::UserConfigured(format!("credentials.{pname}")),
+                            },
+                            doc.ev(d.start as usize, "n8n.credential.property"),
+                        );
                     }
-                    if lname == "scope" && !s.is_empty() {
-                        for sc in s.split([' ', ',']).filter(|x| !x.is_empty()) {
-                            oauth_scopes.push((sc.to_string(), d.start));
-                        }
+                }
+                if lname == "scope" && !s.is_empty() {
+                    for sc in s.split([' ', ',']).filter(|x| !x.is_empty()) {
+                        oauth_scopes.push((sc.to_string(), d.start));
                     }
                 }
             }
@@ -308,7 +333,12 @@ fn credential_class(
     let mut injection: Vec<String> = Vec::new();
     if let Some(auth) = facts.named("authenticate") {
         let props = auth.get("properties").unwrap_or(auth);
-        for (part, label) in [("headers", "header"), ("qs", "query"), ("body", "body"), ("auth", "basic-auth")] {
+        for (part, label) in [
+            ("headers", "header"),
+            ("qs", "query"),
+            ("body", "body"),
+            ("auth", "basic-auth"),
+        ] {
             if let Some(v) = props.get(part) {
                 if part == "auth" || part == "body" {
                     injection.push(label.to_string());
@@ -330,10 +360,16 @@ fn credential_class(
         let req = test.get("request").unwrap_or(test);
         let base = req.get("baseURL");
         for (key, v) in [("baseURL", base), ("url", req.get("url"))] {
-            if let Some(v) = v {
-                if let Some(s) = v.as_str() {
-                    add_host(s, &format!("credentials.test.{key}"), v, "n8n.credential.test.request", declared);
-                }
+            if let Some(v) = v
+                && let Some(s) = v.as_str()
+            {
+                add_host(
+                    s,
+                    &format!("credentials.test.{key}"),
+                    v,
+                    "n8n.credential.test.request",
+                    declared,
+                );
             }
         }
     }
@@ -377,7 +413,11 @@ fn node_class(
         .and_then(Spanned::as_str)
         .unwrap_or("node")
         .to_string();
-    for c in desc.get("credentials").map(Spanned::as_array).unwrap_or(&[]) {
+    for c in desc
+        .get("credentials")
+        .map(Spanned::as_array)
+        .unwrap_or(&[])
+    {
         let Some(cname) = c.get("name").and_then(Spanned::as_str) else {
             continue;
         };
@@ -409,11 +449,18 @@ fn node_class(
         }
     }
     if let Some(b) = desc.path("requestDefaults.baseURL") {
-        declare_url(doc, declared, b, "requestDefaults.baseURL", "n8n.node.requestDefaults.baseURL");
+        declare_url(
+            doc,
+            declared,
+            b,
+            "requestDefaults.baseURL",
+            "n8n.node.requestDefaults.baseURL",
+        );
     }
     if let Some(props) = desc.get("properties") {
         let mut budget = 10_000usize;
         routing_urls(doc, declared, props, 0, &mut budget);
+        secret_parameters(doc, &node_name, props, out);
     }
     let class_methods: Vec<&str> = facts
         .classes
@@ -435,7 +482,10 @@ fn node_class(
         );
     }
     for w in desc.get("webhooks").map(Spanned::as_array).unwrap_or(&[]) {
-        let method = w.get("httpMethod").and_then(Spanned::as_str).unwrap_or("POST");
+        let method = w
+            .get("httpMethod")
+            .and_then(Spanned::as_str)
+            .unwrap_or("POST");
         let path = w.get("path").and_then(Spanned::as_str).unwrap_or("webhook");
         declared.add(
             Capability::Ingress {
@@ -455,24 +505,33 @@ fn node_class(
                 name: Some(node_name.clone()),
                 authenticated: None,
             },
-            doc.ev(desc.get("polling").map_or(desc.start, |p| p.start) as usize, "n8n.node.polling"),
+            doc.ev(
+                desc.get("polling").map_or(desc.start, |p| p.start) as usize,
+                "n8n.node.polling",
+            ),
         );
     }
-    if let Some(t) = desc.get("usableAsTool") {
-        if t.as_bool() == Some(true) {
-            declared.add(
-                Capability::Ingress {
-                    kind: IngressKind::AiTool,
-                    name: Some(node_name.clone()),
-                    authenticated: None,
-                },
-                doc.ev(t.start as usize, "n8n.node.usableAsTool"),
-            );
-        }
+    if let Some(t) = desc.get("usableAsTool")
+        && t.as_bool() == Some(true)
+    {
+        declared.add(
+            Capability::Ingress {
+                kind: IngressKind::AiTool,
+                name: Some(node_name.clone()),
+                authenticated: None,
+            },
+            doc.ev(t.start as usize, "n8n.node.usableAsTool"),
+        );
     }
 }
 
-fn declare_url(doc: &Doc<'_>, declared: &mut CapabilitySet, v: &Spanned, field: &str, source: &str) {
+fn declare_url(
+    doc: &Doc<'_>,
+    declared: &mut CapabilitySet,
+    v: &Spanned,
+    field: &str,
+    source: &str,
+) {
     let raw = match &v.val {
         Val::Str(s) | Val::Template(s) => s.clone(),
         Val::Path(p) => format!("${{{p}}}"),
@@ -491,7 +550,13 @@ fn declare_url(doc: &Doc<'_>, declared: &mut CapabilitySet, v: &Spanned, field: 
 
 /// Declarative-style nodes: `properties[].routing.request.{url,baseURL}` and
 /// `options[].routing…`, searched recursively (bounded).
-fn routing_urls(doc: &Doc<'_>, declared: &mut CapabilitySet, v: &Spanned, depth: usize, budget: &mut usize) {
+fn routing_urls(
+    doc: &Doc<'_>,
+    declared: &mut CapabilitySet,
+    v: &Spanned,
+    depth: usize,
+    budget: &mut usize,
+) {
     if depth > MAX_ROUTING_DEPTH || *budget == 0 {
         return;
     }
@@ -506,7 +571,13 @@ fn routing_urls(doc: &Doc<'_>, declared: &mut CapabilitySet, v: &Spanned, depth:
             if let Some(req) = v.path("routing.request") {
                 for key in ["baseURL", "url"] {
                     if let Some(u) = req.get(key) {
-                        declare_url(doc, declared, u, "routing.request.url", "n8n.node.routing.request");
+                        declare_url(
+                            doc,
+                            declared,
+                            u,
+                            "routing.request.url",
+                            "n8n.node.routing.request",
+                        );
                     }
                 }
             }
@@ -517,6 +588,48 @@ fn routing_urls(doc: &Doc<'_>, declared: &mut CapabilitySet, v: &Spanned, depth:
             }
         }
         _ => {}
+    }
+}
+
+/// Node parameters that hold secrets (saved in clear text in the workflow). Only top-level
+/// `properties` and one level of `collection`/`fixedCollection` options are examined.
+fn secret_parameters(doc: &Doc<'_>, node: &str, props: &Spanned, out: &mut AdapterOutput) {
+    let mut stack: Vec<(&Spanned, usize)> = props.as_array().iter().map(|p| (p, 0)).collect();
+    let mut seen = BTreeSet::new();
+    while let Some((p, depth)) = stack.pop() {
+        if depth < 2 {
+            for key in ["options", "values"] {
+                stack.extend(
+                    p.get(key)
+                        .map(Spanned::as_array)
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|c| (c, depth + 1)),
+                );
+            }
+        }
+        let (Some(name), Some(ty)) = (
+            p.get("name").and_then(Spanned::as_str),
+            p.get("type").and_then(Spanned::as_str),
+        ) else {
+            continue;
+        };
+        let password = p.path("typeOptions.password").and_then(Spanned::as_bool) == Some(true);
+        if ty != "string" || password || !is_secret_name(name) || !seen.insert(name.to_string()) {
+            continue;
+        }
+        out.findings.push(
+            finding(
+                "n8n/secret-node-parameter",
+                None,
+                format!(
+                    "node `{node}` takes `{name}` as a plain parameter: it is saved in clear text \
+                     in the workflow and exported with it"
+                ),
+                doc.loc(p.start as usize),
+            )
+            .with_fingerprint_key(format!("{node}.{name}")),
+        );
     }
 }
 
@@ -536,13 +649,22 @@ fn code_rules(pkg: &Package, out: &mut AdapterOutput) {
     let candidates: Vec<&SourceFile> = pkg
         .files
         .iter()
-        .filter(|f| f.kind.is_script() && !f.path.starts_with("node_modules/") && !f.path.contains("/node_modules/") && !f.is_test_or_example())
+        .filter(|f| {
+            f.kind.is_script()
+                && !f.path.starts_with("node_modules/")
+                && !f.path.contains("/node_modules/")
+                && !f.is_test_or_example()
+        })
         .collect();
     let has_ts = candidates.iter().any(|f| f.kind == FileKind::TypeScript);
     let files: Vec<&SourceFile> = candidates
         .into_iter()
         .filter(|f| (f.kind == FileKind::TypeScript) == has_ts)
-        .filter(|f| !f.path.ends_with(".config.js") && !f.path.ends_with(".config.ts") && !f.path.starts_with("gulpfile"))
+        .filter(|f| {
+            !f.path.ends_with(".config.js")
+                && !f.path.ends_with(".config.ts")
+                && !f.path.starts_with("gulpfile")
+        })
         .take(MAX_CODE_FILES)
         .collect();
     for file in files {
@@ -551,6 +673,7 @@ fn code_rules(pkg: &Package, out: &mut AdapterOutput) {
             continue;
         };
         let doc = Doc::new(&file.path, text);
+        let mut reported = BTreeSet::new();
         for imp in facts.imports.iter().filter(|i| !i.type_only) {
             let m = imp.module.as_str();
             if m.starts_with('.') || m.starts_with('/') {
@@ -560,17 +683,25 @@ fn code_rules(pkg: &Package, out: &mut AdapterOutput) {
             if ALLOWED_IMPORTS.contains(&m) || ALLOWED_IMPORTS.contains(&base) {
                 continue;
             }
+            // One finding per module per file (`@scope/sdk/a.js`, `@scope/sdk/b.js` → one).
+            if !reported.insert(base.to_string()) {
+                continue;
+            }
             let builtin = m.strip_prefix("node:").unwrap_or(m);
             let dangerous = DANGEROUS_BUILTINS.contains(&builtin)
                 || DANGEROUS_BUILTINS.contains(&base_module(builtin));
             out.findings.push(
                 finding(
                     "n8n/restricted-import",
-                    Some(if dangerous { Severity::High } else { Severity::Medium }),
+                    Some(if dangerous {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    }),
                     format!("n8n community node imports `{m}`, which is not on n8n's allow-list"),
                     doc.loc(imp.start as usize),
                 )
-                .with_fingerprint_key(format!("import:{m}")),
+                .with_fingerprint_key(format!("import:{base}")),
             );
         }
         for &at in &facts.dynamic_imports {

@@ -5,11 +5,11 @@
 //!
 //! Node-RED has no egress declaration: the declared set holds credentials and ingress only.
 
+use crate::AdapterOutput;
 use crate::js::{self, JsFacts, Spanned, Val};
 use crate::npm::{PackageJson, normalize};
 use crate::rules::finding;
 use crate::util::{Doc, is_secret_name, join_rel, notice};
-use crate::AdapterOutput;
 use portcullis_core::{
     Capability, CapabilitySet, Extension, IngressKind, NoticeLevel, Package, Platform, Severity,
 };
@@ -58,7 +58,9 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
             out.findings.push(finding(
                 "manifest/missing-entry-point",
                 None,
-                format!("package.json `node-red.nodes` lists `{path}`, which is not in the package"),
+                format!(
+                    "package.json `node-red.nodes` lists `{path}`, which is not in the package"
+                ),
                 doc.find_loc(path.rsplit('/').next().unwrap_or(path), section_off),
             ));
             continue;
@@ -100,6 +102,7 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
                     v.1 += body_off;
                 }
                 secret_defaults(&hdoc, &facts, &ty, body_off, &mut out);
+                destination_defaults(&hdoc, &facts, &ty, body_off, &mut declared);
                 editor_regs.insert(ty, reg);
             }
         }
@@ -140,11 +143,15 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
         }
     }
     let plugins = section.get("plugins").and_then(Value::as_object);
-    for p in plugins.into_iter().flat_map(|m| m.values()).filter_map(Value::as_str) {
-        if let Some(p) = join_rel("", p) {
-            if pkg.file(&p).is_some() {
-                entry_points.push(p);
-            }
+    for p in plugins
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter_map(Value::as_str)
+    {
+        if let Some(p) = join_rel("", p)
+            && pkg.file(&p).is_some()
+        {
+            entry_points.push(p);
         }
     }
 
@@ -175,7 +182,8 @@ fn registrations(facts: &JsFacts, editor: bool) -> BTreeMap<String, Registration
         if let Some(creds) = opts.and_then(|o| o.get("credentials")) {
             for (k, v) in creds.entries() {
                 let password = v.get("type").and_then(Spanned::as_str) == Some("password");
-                reg.credentials.insert(k.clone(), (password, v.start as usize));
+                reg.credentials
+                    .insert(k.clone(), (password, v.start as usize));
             }
         }
         regs.insert(ty.to_string(), reg);
@@ -219,6 +227,13 @@ fn secret_defaults(doc: &Doc<'_>, facts: &JsFacts, ty: &str, base: usize, out: &
             if v.get("type").is_some() || !is_secret_name(k) {
                 continue;
             }
+            // A flag or a number is a setting about the secret, not the secret; a default like
+            // `oauth2Response.access_token` names the msg property that carries it.
+            match v.get("value").map(|x| &x.val) {
+                Some(Val::Bool(_) | Val::Num(_)) => continue,
+                Some(Val::Str(s)) if is_property_path(s) => continue,
+                _ => {}
+            }
             out.findings.push(
                 finding(
                     "node-red/secret-in-defaults",
@@ -235,6 +250,53 @@ fn secret_defaults(doc: &Doc<'_>, facts: &JsFacts, ty: &str, base: usize, out: &
     }
 }
 
+/// Editor `defaults` that name a destination (`host`, `server`, `url`, `broker`, …): Node-RED
+/// has no egress declaration, so these user-configured fields are the closest thing to one.
+fn destination_defaults(
+    doc: &Doc<'_>,
+    facts: &JsFacts,
+    ty: &str,
+    base: usize,
+    declared: &mut CapabilitySet,
+) {
+    for call in facts.calls_ending(".nodes.registerType") {
+        if call.args.first().and_then(Spanned::as_str) != Some(ty) {
+            continue;
+        }
+        let Some(defaults) = call.args.get(1).and_then(|d| d.get("defaults")) else {
+            continue;
+        };
+        for (k, v) in defaults.entries() {
+            let lk = k.to_ascii_lowercase();
+            let destination = ["host", "server", "url", "broker", "endpoint", "address"]
+                .iter()
+                .any(|s| lk == *s || lk.ends_with(s))
+                && !lk.starts_with("local")
+                && v.get("type").is_none();
+            if destination {
+                declared.add(
+                    Capability::NetworkEgress {
+                        channel: portcullis_core::Channel::BackendHttp,
+                        host: portcullis_core::HostPattern::UserConfigured(format!("{ty}.{k}")),
+                    },
+                    doc.ev(base + v.start as usize, "node-red.defaults"),
+                );
+            }
+        }
+    }
+}
+
+/// `a.b_c.d`: a property path (at least one dot, identifier segments).
+fn is_property_path(s: &str) -> bool {
+    s.contains('.')
+        && s.split('.').all(|seg| {
+            seg.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
 /// `RED.httpAdmin.get(path, [middleware…], handler)` and `RED.httpNode.*` routes.
 fn routes(doc: &Doc<'_>, facts: &JsFacts, declared: &mut CapabilitySet, out: &mut AdapterOutput) {
     for call in &facts.calls {
@@ -246,14 +308,35 @@ fn routes(doc: &Doc<'_>, facts: &JsFacts, declared: &mut CapabilitySet, out: &mu
         if !(admin || server.ends_with("httpNode")) {
             continue;
         }
-        if !matches!(method, "get" | "post" | "put" | "delete" | "patch" | "all" | "use") {
+        if !matches!(
+            method,
+            "get" | "post" | "put" | "delete" | "patch" | "all" | "use"
+        ) {
             continue;
         }
         let path = call.args.first().and_then(Spanned::as_str).unwrap_or("*");
-        let authed = call.args.iter().skip(1).any(|a| {
+        // Middleware sits between the path and the final handler.
+        let middleware = call
+            .args
+            .get(1..call.args.len().saturating_sub(1))
+            .unwrap_or(&[]);
+        let checked = middleware.iter().any(|a| {
             matches!(&a.val, Val::Call(c) if c.ends_with("auth.needsPermission"))
                 || matches!(&a.val, Val::Path(p) if p.to_ascii_lowercase().contains("auth"))
         });
+        // A middleware held in a variable (`const perm = RED.auth.needsPermission(…)`) cannot
+        // be resolved here: unknown, not reported.
+        let opaque = !checked
+            && middleware
+                .iter()
+                .any(|a| matches!(a.val, Val::Path(_) | Val::Call(_)));
+        let authenticated = if checked {
+            Some(true)
+        } else if opaque {
+            None
+        } else {
+            Some(false)
+        };
         let route = format!(
             "{} {} {path}",
             if admin { "admin" } else { "node" },
@@ -263,13 +346,16 @@ fn routes(doc: &Doc<'_>, facts: &JsFacts, declared: &mut CapabilitySet, out: &mu
             Capability::Ingress {
                 kind: IngressKind::HttpRoute,
                 name: Some(route.clone()),
-                authenticated: Some(authed),
+                authenticated,
             },
             doc.ev(call.start as usize, &format!("{server}.{method}")),
         );
-        if !authed {
+        if authenticated == Some(false) {
             let (severity, why) = if admin {
-                (Severity::High, "any user who can reach the editor can call it")
+                (
+                    Severity::High,
+                    "any user who can reach the editor can call it",
+                )
             } else {
                 (Severity::Medium, "it is served on the public HTTP endpoint")
             };
@@ -293,24 +379,59 @@ fn editor_scripts(html: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut pos = 0;
     while out.len() < MAX_SCRIPTS {
-        let Some(open) = lower.get(pos..).and_then(|s| s.find("<script")).map(|i| i + pos) else {
+        let Some(open) = lower
+            .get(pos..)
+            .and_then(|s| s.find("<script"))
+            .map(|i| i + pos)
+        else {
             break;
         };
-        let Some(tag_end) = lower.get(open..).and_then(|s| s.find('>')).map(|i| i + open) else {
+        let Some(tag_end) = lower
+            .get(open..)
+            .and_then(|s| s.find('>'))
+            .map(|i| i + open)
+        else {
             break;
         };
         let tag = &lower[open..tag_end];
-        let Some(close) = lower.get(tag_end..).and_then(|s| s.find("</script")).map(|i| i + tag_end)
+        let Some(close) = lower
+            .get(tag_end..)
+            .and_then(|s| s.find("</script"))
+            .map(|i| i + tag_end)
         else {
             break;
         };
         let is_js = !tag.contains("type=") || tag.contains("javascript") || tag.contains("module");
-        if is_js && !tag.contains(" src=") {
-            if let Some(body) = html.get(tag_end + 1..close) {
-                out.push((tag_end + 1, body));
-            }
+        if is_js
+            && !tag.contains(" src=")
+            && let Some(body) = html.get(tag_end + 1..close)
+        {
+            out.push((tag_end + 1, body));
         }
         pos = close + 8;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn property_paths() {
+        assert!(is_property_path("oauth2Response.access_token"));
+        assert!(is_property_path("msg.payload"));
+        assert!(!is_property_path("s3cr3t"));
+        assert!(!is_property_path("abc.def ghi"));
+        assert!(!is_property_path("1.2"));
+    }
+
+    #[test]
+    fn editor_scripts_skip_templates() {
+        let html = "<script type=\"text/html\" data-template-name=\"x\"><input></script>\n<script type=\"text/javascript\">RED.nodes.registerType('x', {});</script><script src=\"https://cdn.example/x.js\"></script>";
+        let s = editor_scripts(html);
+        assert_eq!(s.len(), 1);
+        assert!(s[0].1.contains("registerType"));
+        assert_eq!(&html[s[0].0..s[0].0 + 3], "RED");
+    }
 }

@@ -14,20 +14,20 @@ pub struct PackageJson {
 
 impl PackageJson {
     /// The root `package.json`: `None` when absent, `Err(finding)` when it does not parse.
-    pub fn load(pkg: &Package) -> Option<Result<PackageJson, Finding>> {
+    pub fn load(pkg: &Package) -> Option<Result<PackageJson, Box<Finding>>> {
         let file = pkg.manifest()?;
         Some(Self::parse(&file.path, file.text()))
     }
 
     /// Parses JSON text (`None` text = binary / not UTF-8).
-    pub fn parse(path: &str, text: Option<&str>) -> Result<PackageJson, Finding> {
+    pub fn parse(path: &str, text: Option<&str>) -> Result<PackageJson, Box<Finding>> {
         let Some(text) = text else {
-            return Err(manifest_finding(
+            return Err(Box::new(manifest_finding(
                 "invalid-json",
                 Severity::Medium,
                 format!("{path} is not UTF-8 text"),
                 Location::file(path),
-            ));
+            )));
         };
         match parse_json(path, text) {
             Ok(value) if value.is_object() => Ok(PackageJson {
@@ -35,12 +35,12 @@ impl PackageJson {
                 text: text.to_string(),
                 value,
             }),
-            Ok(_) => Err(manifest_finding(
+            Ok(_) => Err(Box::new(manifest_finding(
                 "invalid-json",
                 Severity::Medium,
                 format!("{path} is valid JSON but not an object"),
                 Location::file(path),
-            )),
+            ))),
             Err(f) => Err(f),
         }
     }
@@ -80,7 +80,7 @@ impl PackageJson {
 }
 
 /// Parses JSON, turning a syntax error into a located `manifest/invalid-json` finding.
-pub fn parse_json(path: &str, text: &str) -> Result<Value, Finding> {
+pub fn parse_json(path: &str, text: &str) -> Result<Value, Box<Finding>> {
     // serde_json bounds recursion (128 levels) itself.
     serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')).map_err(|e| {
         let doc = Doc::new(path, text);
@@ -100,12 +100,12 @@ pub fn parse_json(path: &str, text: &str) -> Result<Value, Finding> {
         } else {
             Location::file(path)
         };
-        manifest_finding(
+        Box::new(manifest_finding(
             "invalid-json",
             Severity::Medium,
             format!("{path} is not valid JSON: {e}"),
             location,
-        )
+        ))
     })
 }
 

@@ -6,10 +6,10 @@
 //! `external-service-usage` is a licensing flag, not enforcement: the declared domains are what
 //! the author admits to, which is why comparing them with the bundle's real hosts matters.
 
+use crate::AdapterOutput;
 use crate::npm::PackageJson;
 use crate::rules::finding;
 use crate::util::{Doc, dir_of, host_pattern, is_secret_name, join_rel};
-use crate::AdapterOutput;
 use portcullis_core::{
     Capability, CapabilitySet, Channel, Extension, Location, Package, Platform, Region,
 };
@@ -23,8 +23,10 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
         .files
         .iter()
         .filter(|f| {
-            matches!(f.name(), "ControlManifest.Input.xml" | "ControlManifest.xml")
-                && !f.path.contains("node_modules/")
+            matches!(
+                f.name(),
+                "ControlManifest.Input.xml" | "ControlManifest.xml"
+            ) && !f.path.contains("node_modules/")
         })
         .min_by_key(|f| (f.path.matches('/').count(), f.name().len() == 19))?;
     let path = file.path.as_str();
@@ -73,9 +75,17 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
     let mut entry_points = Vec::new();
     let dir = dir_of(path);
 
-    for usage in control.descendants().filter(|n| n.has_tag_name("external-service-usage")) {
-        let enabled = usage.attribute("enabled").is_none_or(|e| e.eq_ignore_ascii_case("true"));
-        let domains: Vec<_> = usage.children().filter(|n| n.has_tag_name("domain")).collect();
+    for usage in control
+        .descendants()
+        .filter(|n| n.has_tag_name("external-service-usage"))
+    {
+        let enabled = usage
+            .attribute("enabled")
+            .is_none_or(|e| e.eq_ignore_ascii_case("true"));
+        let domains: Vec<_> = usage
+            .children()
+            .filter(|n| n.has_tag_name("domain"))
+            .collect();
         if !enabled && !domains.is_empty() {
             out.findings.push(finding(
                 "pcf/external-service-disabled",
@@ -85,7 +95,9 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
             ));
         }
         for d in domains {
-            let Some(h) = d.text().and_then(|t| host_pattern(t, "domain")) else { continue };
+            let Some(h) = d.text().and_then(|t| host_pattern(t, "domain")) else {
+                continue;
+            };
             declared.add(
                 Capability::NetworkEgress {
                     channel: Channel::ClientFetch,
@@ -95,7 +107,10 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
             );
         }
     }
-    for f in control.descendants().filter(|n| n.has_tag_name("uses-feature")) {
+    for f in control
+        .descendants()
+        .filter(|n| n.has_tag_name("uses-feature"))
+    {
         if let Some(feature) = f.attribute("name") {
             declared.add(
                 Capability::DataScope {
@@ -105,7 +120,10 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
             );
         }
     }
-    for c in control.descendants().filter(|n| n.has_tag_name("uses-connector")) {
+    for c in control
+        .descendants()
+        .filter(|n| n.has_tag_name("uses-connector"))
+    {
         if let Some(conn) = c.attribute("name") {
             declared.add(
                 Capability::DataScope {
@@ -116,7 +134,9 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
         }
     }
     for code in control.descendants().filter(|n| n.has_tag_name("code")) {
-        let Some(rel) = code.attribute("path") else { continue };
+        let Some(rel) = code.attribute("path") else {
+            continue;
+        };
         match join_rel(dir, rel) {
             Some(p) if pkg.file(&p).is_some() => entry_points.push(p),
             _ => {

@@ -83,7 +83,9 @@ const RULES: &[R] = &[
         example: "<manifest><control namespace=\"Acme\" constructor=\"Map\"></manifest>",
         fix: "Make the file well-formed XML without a DOCTYPE.",
         cwe: &[20, 611],
-        refs: &["https://learn.microsoft.com/power-apps/developer/component-framework/manifest-schema-reference/"],
+        refs: &[
+            "https://learn.microsoft.com/power-apps/developer/component-framework/manifest-schema-reference/",
+        ],
     },
     R {
         id: "manifest/invalid-field",
@@ -190,6 +192,19 @@ const RULES: &[R] = &[
         refs: &[N8N_LINT],
     },
     R {
+        id: "n8n/secret-node-parameter",
+        name: "Secret taken as a plain node parameter",
+        category: Category::Secret,
+        severity: Severity::Medium,
+        short: "A node parameter that holds a secret instead of a credential.",
+        what: "Reports node `description.properties` entries whose names say they hold a secret (API key, token, password) and that are neither masked nor a credential.",
+        why: "Node parameters are saved in the workflow JSON in clear text, exported and shared with the workflow, and shown in execution logs; credentials are encrypted with the instance key and never exported.",
+        example: "{ displayName: 'API Key', name: 'apiKey', type: 'string', default: '' }   // in the node, not a credential class",
+        fix: "Move the value into a credential class and reference it in `description.credentials`.",
+        cwe: &[312, 522],
+        refs: &[N8N_VERIFY],
+    },
+    R {
         id: "node-red/credentials-mismatch",
         name: "Node-RED runtime and editor credentials differ",
         category: Category::Capability,
@@ -252,7 +267,9 @@ const RULES: &[R] = &[
         example: "<property name=\"mapsApiKey\" of-type=\"SingleLine.Text\" usage=\"input\" />",
         fix: "Call the service through a server-side connector or custom API that holds the key.",
         cwe: &[522],
-        refs: &["https://learn.microsoft.com/power-apps/developer/component-framework/manifest-schema-reference/property"],
+        refs: &[
+            "https://learn.microsoft.com/power-apps/developer/component-framework/manifest-schema-reference/property",
+        ],
     },
     R {
         id: "pcf/external-service-disabled",
@@ -265,7 +282,9 @@ const RULES: &[R] = &[
         example: "<external-service-usage enabled=\"false\"><domain>maps.example.com</domain></external-service-usage>",
         fix: "Set `enabled=\"true\"` when the control calls the domains, or remove them.",
         cwe: &[],
-        refs: &["https://learn.microsoft.com/power-apps/developer/component-framework/manifest-schema-reference/external-service-usage"],
+        refs: &[
+            "https://learn.microsoft.com/power-apps/developer/component-framework/manifest-schema-reference/external-service-usage",
+        ],
     },
     R {
         id: "grafana/manifest-hash-mismatch",
@@ -304,7 +323,9 @@ const RULES: &[R] = &[
         example: "{ \"path\": \"admin\", \"url\": \"{{ .JsonData.url }}/admin\" }",
         fix: "Add `\"reqRole\": \"Admin\"` or `\"reqAction\"` to routes that change data or expose secrets.",
         cwe: &[862],
-        refs: &["https://grafana.com/developers/plugin-tools/how-to-guides/data-source-plugins/add-authentication-for-data-source-plugins"],
+        refs: &[
+            "https://grafana.com/developers/plugin-tools/how-to-guides/data-source-plugins/add-authentication-for-data-source-plugins",
+        ],
     },
     R {
         id: "grafana/secret-in-json-data",

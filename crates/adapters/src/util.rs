@@ -34,10 +34,13 @@ impl<'a> Doc<'a> {
 
     /// A location at a byte offset (one token wide where known).
     pub fn loc(&self, offset: usize) -> Location {
-        let end = self.text[offset.min(self.text.len())..]
-            .find(['\n', ',', ';'])
-            .map_or(self.text.len(), |e| offset + e);
-        self.index.location(self.path, self.text, offset, end)
+        let start = offset.min(self.text.len());
+        let end = self
+            .text
+            .get(start..)
+            .and_then(|rest| rest.find(['\n', ',', ';']))
+            .map_or(self.text.len(), |e| start + e);
+        self.index.location(self.path, self.text, start, end)
     }
 
     /// The location of the first occurrence of `needle` at or after `from`, else the file.
@@ -166,9 +169,9 @@ fn literal_host(s: &str) -> Option<String> {
         _ => authority.to_string(),
     };
     let host = host.to_ascii_lowercase();
-    let valid = host.chars().all(|c| {
-        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '*' | ':' | '[' | ']')
-    });
+    let valid = host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '*' | ':' | '[' | ']'));
     (valid && host.chars().any(|c| c.is_ascii_alphanumeric() || c == '*')).then_some(host)
 }
 
@@ -218,8 +221,7 @@ pub fn is_secret_name(name: &str) -> bool {
         "url", "uri", "endpoint", "type", "expires", "expiry", "header", "name", "field",
         "location", "ttl", "length", "mode", "format", "prefix",
     ];
-    if NOT_SECRET.iter().any(|s| n.ends_with(s)) || n.starts_with("use") || n.starts_with("is")
-    {
+    if NOT_SECRET.iter().any(|s| n.ends_with(s)) || n.starts_with("use") || n.starts_with("is") {
         return false;
     }
     const SECRET: &[&str] = &[
@@ -233,14 +235,32 @@ pub fn is_secret_name(name: &str) -> bool {
         "privatekey",
         "clientsecret",
         "credential",
-        "auth",
-        "pwd",
-        "pass",
         "bearer",
         "signingkey",
         "webhookkey",
     ];
-    SECRET.iter().any(|s| n.contains(s)) && n != "author"
+    // Short forms only as a whole name or a suffix (`smtpPass`, `dbPwd`), never inside a
+    // longer word (`passthru`, `compass`).
+    const SUFFIX: &[&str] = &["pass", "pwd", "pw"];
+    SECRET.iter().any(|s| n.contains(s))
+        || SUFFIX
+            .iter()
+            .any(|s| n == *s || (n.ends_with(s) && n.len() > s.len() && is_word_suffix(name, s)))
+}
+
+/// Whether `suffix` starts a new word at the end of `name` (`smtpPass`, `db_pwd`, `api-key`),
+/// so `bypass` or `monkey` do not count.
+fn is_word_suffix(name: &str, suffix: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let Some(start) = lower.len().checked_sub(suffix.len()) else {
+        return false;
+    };
+    if !lower.ends_with(suffix) {
+        return false;
+    }
+    let boundary_upper = name[start..].starts_with(|c: char| c.is_ascii_uppercase());
+    let boundary_sep = name[..start].ends_with(['_', '-', '.']);
+    boundary_upper || boundary_sep
 }
 
 /// Adds a declared egress host.
@@ -317,7 +337,10 @@ mod tests {
             h("http://user:pw@10.0.0.5:8080/x"),
             Some(HostPattern::Exact("10.0.0.5:8080".into()))
         );
-        assert_eq!(h("*.atlassian.net"), Some(HostPattern::Wildcard("*.atlassian.net".into())));
+        assert_eq!(
+            h("*.atlassian.net"),
+            Some(HostPattern::Wildcard("*.atlassian.net".into()))
+        );
         assert_eq!(h("*"), Some(HostPattern::Any));
         assert_eq!(h("/v1/items"), None);
         assert_eq!(
@@ -338,12 +361,44 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        for s in ["apiKey", "password", "client_secret", "accessToken", "botToken"] {
+        for s in [
+            "apiKey",
+            "password",
+            "client_secret",
+            "accessToken",
+            "botToken",
+            "smtpPass",
+            "db_pwd",
+            "sockspassword",
+            "pass",
+        ] {
             assert!(is_secret_name(s), "{s}");
         }
-        for s in ["accessTokenUrl", "authUrl", "author", "username", "host", "tokenType"] {
+        for s in [
+            "accessTokenUrl",
+            "authUrl",
+            "author",
+            "username",
+            "host",
+            "tokenType",
+            "passthru",
+            "auth",
+            "bypass",
+            "compass",
+            "routingKey",
+        ] {
             assert!(!is_secret_name(s), "{s}");
         }
+    }
+
+    #[test]
+    fn locations_never_panic_on_odd_offsets() {
+        let doc = Doc::new("a.js", "é = 1;\nb = 2;");
+        // Offset 1 is inside `é`.
+        assert_eq!(doc.loc(1).start_line(), Some(1));
+        assert_eq!(doc.loc(10_000).start_line(), Some(2));
+        assert_eq!(doc.find_loc("b =", 0).start_line(), Some(2));
+        assert_eq!(doc.find_loc("zzz", 0).region, None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Argument parsing and dispatch.
 
-use crate::{EXIT_INTERNAL, EXIT_USAGE, scan_cmd};
+use crate::{EXIT_INTERNAL, EXIT_USAGE, scan_cmd, tools_cmd};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -20,8 +20,86 @@ pub struct Cli {
 pub enum Command {
     /// Scan extension directories or packages (.tgz, .tar.gz, .zip) and gate them.
     Scan(ScanArgs),
-    /// List the rules Portcullis can report.
+    /// List the rules Portcullis can report, or test rules against annotated fixtures.
     Rules(RulesArgs),
+    /// Print what an extension declares against what its code does.
+    Capabilities {
+        /// A package to scan, or a saved capability manifest (`.json`).
+        path: PathBuf,
+        /// text (a table) or json (the capability manifest, to store and diff)
+        #[arg(short, long, default_value = "text")]
+        format: String,
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Compare the capabilities of two versions: new hosts, scopes, processes, dependencies.
+    Diff {
+        /// The old version: a package, or a capability manifest `.json`.
+        old: PathBuf,
+        /// The new version: a package, or a capability manifest `.json`.
+        new: PathBuf,
+        #[arg(short, long, default_value = "text")]
+        format: String,
+        /// Exit 1 when the new version gains capabilities.
+        #[arg(long)]
+        fail_on_escalation: bool,
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Manage the offline vulnerability database (OSV).
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Validate gate policies, or replay recorded decisions against a policy set.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Download the OSV exports (default: npm and PyPI) into the database.
+    Update {
+        /// Base URL serving `<Ecosystem>/all.zip`.
+        #[arg(long)]
+        url: Option<String>,
+        /// Ecosystems to fetch (repeatable; default npm, PyPI).
+        #[arg(long = "ecosystem")]
+        ecosystems: Vec<String>,
+        /// Database directory (default: $PORTCULLIS_DB_DIR or ~/.cache/portcullis/db).
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+    },
+    /// Import an OSV zip (`all.zip`), a directory of OSV JSON, or one OSV file (air-gapped use).
+    Import {
+        path: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+    },
+    /// Show the database's date, sources and size.
+    Status {
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+        #[arg(short, long, default_value = "text")]
+        format: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Check a policy directory against the schema without using it.
+    Validate { dir: PathBuf },
+    /// Replay recorded decisions (JSON Lines of `{input, outcome}`) and list every change.
+    Test {
+        /// The recorded decisions.
+        #[arg(long, value_name = "FILE")]
+        cases: PathBuf,
+        /// The policy set to test (default: the built-in one).
+        #[arg(long, value_name = "DIR")]
+        policy: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -88,6 +166,13 @@ pub enum RulesCommand {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Run the JS rules over fixtures annotated with `// ruleid: <id>` and `// ok: <id>`.
+    Test {
+        dir: PathBuf,
+        /// Configuration file with custom rules (`[js]`).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 pub fn run() -> u8 {
@@ -105,13 +190,40 @@ pub fn run() -> u8 {
         Command::Scan(args) => scan_cmd::scan(args),
         Command::Rules(args) => match args.command {
             RulesCommand::List { format, config } => scan_cmd::rules_list(&format, config),
+            RulesCommand::Test { dir, config } => tools_cmd::rules_test(dir, config),
+        },
+        Command::Capabilities {
+            path,
+            format,
+            config,
+        } => tools_cmd::capabilities(path, &format, config),
+        Command::Diff {
+            old,
+            new,
+            format,
+            fail_on_escalation,
+            config,
+        } => tools_cmd::diff_cmd(old, new, &format, fail_on_escalation, config),
+        Command::Db { command } => match command {
+            DbCommand::Update {
+                url,
+                ecosystems,
+                db,
+            } => tools_cmd::db_update(db, url, ecosystems),
+            DbCommand::Import { path, db } => tools_cmd::db_import(db, path),
+            DbCommand::Status { db, format } => tools_cmd::db_status(db, &format),
+        },
+        Command::Policy { command } => match command {
+            PolicyCommand::Validate { dir } => tools_cmd::policy_validate(dir),
+            PolicyCommand::Test { cases, policy } => tools_cmd::policy_test(cases, policy),
         },
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("portcullis: {e:#}");
-            e.downcast_ref::<CliError>().map_or(EXIT_INTERNAL, |c| c.code)
+            e.downcast_ref::<CliError>()
+                .map_or(EXIT_INTERNAL, |c| c.code)
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod cli;
 mod scan_cmd;
+mod tools_cmd;
 
 use std::process::ExitCode;
 
@@ -20,7 +21,9 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(_) => {
-            eprintln!("portcullis: internal error (a bug): please report it with the message above");
+            eprintln!(
+                "portcullis: internal error (a bug): please report it with the message above"
+            );
             ExitCode::from(EXIT_INTERNAL)
         }
     }

@@ -24,7 +24,10 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<u8> {
     let fail_on = args
         .fail_on
         .as_deref()
-        .map(|s| s.parse::<Severity>().map_err(|e| usage(format!("--fail-on: {e}"))))
+        .map(|s| {
+            s.parse::<Severity>()
+                .map_err(|e| usage(format!("--fail-on: {e}")))
+        })
         .transpose()?;
     let options = ScanOptions {
         config: args.config.clone(),
@@ -39,9 +42,18 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<u8> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
 
+    let wants_sbom =
+        format == Format::Cyclonedx || outputs.iter().any(|(f, _)| *f == Format::Cyclonedx);
+    if wants_sbom && args.paths.len() > 1 {
+        return Err(usage(
+            "--format cyclonedx describes one package: scan one path per SBOM",
+        ));
+    }
     let mut reports = Vec::new();
     let mut code = EXIT_PASS;
     for path in &args.paths {
@@ -56,7 +68,15 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<u8> {
     }
 
     if !args.quiet {
-        let text = render_all(&reports, format, &RenderOptions { color, verbose: args.verbose, ..Default::default() })?;
+        let text = render_all(
+            &reports,
+            format,
+            &RenderOptions {
+                color,
+                verbose: args.verbose,
+                ..Default::default()
+            },
+        )?;
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes())?;
         if !text.ends_with('\n') {
@@ -64,8 +84,17 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<u8> {
         }
     }
     for (fmt, file) in outputs {
-        let text = render_all(&reports, fmt, &RenderOptions { color: false, verbose: true, ..Default::default() })?;
-        std::fs::write(&file, text).map_err(|e| usage(format!("cannot write {}: {e}", file.display())))?;
+        let text = render_all(
+            &reports,
+            fmt,
+            &RenderOptions {
+                color: false,
+                verbose: true,
+                ..Default::default()
+            },
+        )?;
+        std::fs::write(&file, text)
+            .map_err(|e| usage(format!("cannot write {}: {e}", file.display())))?;
     }
     Ok(code)
 }
@@ -76,8 +105,10 @@ fn run_one(scanner: &Scanner, path: &std::path::Path) -> Result<ScanReport, Scan
     let bar = show_progress.then(|| {
         let bar = indicatif::ProgressBar::hidden();
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} scanning {msg} [{bar:30}] {pos}/{len}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} scanning {msg} [{bar:30}] {pos}/{len}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar.set_message(path.display().to_string());
         bar
@@ -110,10 +141,14 @@ fn scan_error(e: ScanError) -> anyhow::Error {
 }
 
 fn parse_output(spec: &str) -> anyhow::Result<(Format, PathBuf)> {
-    let (fmt, file) = spec
-        .split_once('=')
-        .ok_or_else(|| usage(format!("--output `{spec}`: expected FORMAT=FILE, e.g. sarif=results.sarif")))?;
-    let fmt = fmt.parse().map_err(|e| usage(format!("--output `{spec}`: {e}")))?;
+    let (fmt, file) = spec.split_once('=').ok_or_else(|| {
+        usage(format!(
+            "--output `{spec}`: expected FORMAT=FILE, e.g. sarif=results.sarif"
+        ))
+    })?;
+    let fmt = fmt
+        .parse()
+        .map_err(|e| usage(format!("--output `{spec}`: {e}")))?;
     if file.is_empty() {
         return Err(usage(format!("--output `{spec}`: empty file name")));
     }
@@ -122,7 +157,11 @@ fn parse_output(spec: &str) -> anyhow::Result<(Format, PathBuf)> {
 
 /// Renders one report as is; several are combined the way each format allows (JSON: an
 /// array; SARIF: one log with a run per report; text/markdown: concatenated).
-fn render_all(reports: &[ScanReport], format: Format, options: &RenderOptions) -> anyhow::Result<String> {
+fn render_all(
+    reports: &[ScanReport],
+    format: Format,
+    options: &RenderOptions,
+) -> anyhow::Result<String> {
     if let [one] = reports {
         return Ok(render(one, format, options)?);
     }
@@ -131,7 +170,7 @@ fn render_all(reports: &[ScanReport], format: Format, options: &RenderOptions) -
         .map(|r| render(r, format, options))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(match format {
-        Format::Json | Format::Cyclonedx => {
+        Format::Json => {
             let values = parts
                 .iter()
                 .map(|p| serde_json::from_str::<serde_json::Value>(p))
@@ -144,7 +183,8 @@ fn render_all(reports: &[ScanReport], format: Format, options: &RenderOptions) -
                 .map(|p| serde_json::from_str::<serde_json::Value>(p))
                 .collect::<Result<Vec<_>, _>>()?;
             let mut first = logs.remove(0);
-            let mut runs: Vec<serde_json::Value> = first["runs"].as_array().cloned().unwrap_or_default();
+            let mut runs: Vec<serde_json::Value> =
+                first["runs"].as_array().cloned().unwrap_or_default();
             for log in logs {
                 runs.extend(log["runs"].as_array().cloned().unwrap_or_default());
             }
@@ -167,7 +207,12 @@ pub fn rules_list(format: &str, config: Option<PathBuf>) -> anyhow::Result<u8> {
         "json" => println!("{}", serde_json::to_string_pretty(&rules)?),
         "text" => {
             for r in &rules {
-                let cwe = r.cwe.iter().map(|c| format!("CWE-{c}")).collect::<Vec<_>>().join(",");
+                let cwe = r
+                    .cwe
+                    .iter()
+                    .map(|c| format!("CWE-{c}"))
+                    .collect::<Vec<_>>()
+                    .join(",");
                 println!(
                     "{:<48} {:<8} {:<12} {:<14} {}",
                     r.id, r.default_severity, r.category, cwe, r.short_description

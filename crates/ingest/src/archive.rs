@@ -47,7 +47,7 @@ pub fn detect(name: &str, bytes: &[u8]) -> Option<Format> {
     } else if bytes.get(257..262) == Some(b"ustar")
         || (name.to_ascii_lowercase().ends_with(".tar")
             && bytes.len() >= 512
-            && bytes.len() % 512 == 0)
+            && bytes.len().is_multiple_of(512))
     {
         Some(Format::Tar)
     } else {
@@ -363,9 +363,11 @@ impl<'l> Collector<'l> {
         let rel = |parts: &[String]| parts.get(depth..).unwrap_or_default().join("/");
 
         for link in &links {
+            // `resolved` is `None` when the target climbs above the archive root; with a
+            // stripped top directory it must also stay inside that directory.
             let inside = link.resolved.as_ref().is_some_and(|t| match &strip {
-                Some(top) => t.len() >= 2 && &t[0] == top,
-                None => !t.is_empty(),
+                Some(top) => t.first() == Some(top),
+                None => true,
             });
             if !inside {
                 return Err(IngestError::LinkEscape {
@@ -420,6 +422,24 @@ impl<'l> Collector<'l> {
                 return Err(IngestError::Duplicate {
                     input,
                     entry: pair[0].to_string(),
+                });
+            }
+        }
+
+        // Names equal but for case are one file on macOS and Windows: which one wins depends
+        // on the extractor. Not refused (real packages rarely do it by accident), but told.
+        let mut folded: Vec<(String, &str)> =
+            file_names.iter().map(|n| (n.to_lowercase(), *n)).collect();
+        folded.sort();
+        for pair in folded.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                notices.push(Notice {
+                    level: NoticeLevel::Warning,
+                    path: Some(pair[1].1.to_string()),
+                    message: format!(
+                        "`{}` and `{}` differ only in case: they collide on case-insensitive file systems",
+                        pair[0].1, pair[1].1
+                    ),
                 });
             }
         }

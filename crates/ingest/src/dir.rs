@@ -36,7 +36,9 @@ pub fn load_dir(root: &Path, limits: &Limits) -> Result<(Package, Vec<Notice>), 
         .parents(true)
         .require_git(false)
         .follow_links(false)
-        .max_depth(Some(limits.max_path_depth))
+        // One level deeper than allowed, so what lies beyond the limit is seen and reported
+        // (and not descended into) instead of silently missing.
+        .max_depth(Some(limits.max_path_depth.saturating_add(1)))
         .filter_entry(|e| {
             !(e.depth() > 0
                 && e.file_type().is_some_and(|t| t.is_dir())
@@ -70,6 +72,13 @@ pub fn load_dir(root: &Path, limits: &Limits) -> Result<(Package, Vec<Notice>), 
                 value: entries as u64,
                 max: limits.max_entries as u64,
             });
+        }
+        if entry.depth() > limits.max_path_depth {
+            notices.push(skip(
+                &rel,
+                "deeper than `[ingest] max-path-depth`; not scanned",
+            ));
+            continue;
         }
         let Some(ft) = entry.file_type() else {
             continue;

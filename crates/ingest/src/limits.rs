@@ -1,6 +1,6 @@
 //! Resource limits for ingestion: the `[ingest]` section of `portcullis.toml`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Bounds on what ingestion accepts. Every limit exists because an extension is hostile input:
@@ -17,7 +17,7 @@ use std::fmt;
 /// max-path-depth = 32
 /// max-path-len = 1024
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Limits {
     /// Most entries (files, directories, links) an archive or directory may hold. Real

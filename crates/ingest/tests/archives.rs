@@ -185,3 +185,28 @@ fn limits_deserialize_from_kebab_case_toml() {
     assert_eq!(c.ingest.max_file_size, Limits::default().max_file_size);
     assert!(toml::from_str::<Config>("[ingest]\nmax-entires = 10\n").is_err());
 }
+
+#[test]
+fn case_collisions_are_reported() {
+    let bytes = Tar::new()
+        .file("package/README.md", b"# a")
+        .file("package/readme.md", b"# b")
+        .file("package/index.js", b"1")
+        .tgz();
+    let (pkg, notices) = load_archive_bytes("p.tgz", &bytes, &Limits::default()).unwrap();
+    assert_eq!(pkg.files.len(), 3);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].level, NoticeLevel::Warning);
+    assert!(notices[0].message.contains("differ only in case"));
+}
+
+#[test]
+fn link_to_the_package_root_itself_is_inside() {
+    let bytes = Tar::new()
+        .file("package/index.js", b"1")
+        .symlink("package/lib/self", "..")
+        .tgz();
+    let (pkg, notices) = load_archive_bytes("p.tgz", &bytes, &Limits::default()).unwrap();
+    assert_eq!(pkg.files.len(), 1);
+    assert_eq!(notices.len(), 1);
+}

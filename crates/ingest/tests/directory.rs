@@ -195,3 +195,20 @@ fn missing_input_is_an_io_error_naming_it() {
         "{err}"
     );
 }
+
+#[test]
+fn too_deep_entries_are_reported_not_silently_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/b/c/d/e/deep.js", b"1");
+    write(dir.path(), "a/ok.js", b"1");
+    let limits = Limits {
+        max_path_depth: 3,
+        ..Limits::default()
+    };
+    let (pkg, notices) = load_with_notices(dir.path(), &limits).unwrap();
+    assert!(pkg.file("a/ok.js").is_some());
+    assert!(pkg.file("a/b/c/d/e/deep.js").is_none());
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].path.as_deref(), Some("a/b/c/d"));
+    assert!(notices[0].message.contains("max-path-depth"));
+}

@@ -390,3 +390,20 @@ fn garbage_and_truncated_input_gets_a_clear_error() {
     assert!(matches!(err, IngestError::Malformed { .. }), "{err:?}");
     assert_msg(&err, &["malformed"]);
 }
+
+#[test]
+fn zip_path_escapes_are_refused() {
+    for name in [
+        "../evil.js",
+        "/etc/cron.d/evil",
+        "p/..\\..\\evil.js",
+        "C:/evil.dll",
+    ] {
+        let bytes = Zip::new().file("p/index.js", b"1").file(name, b"x").bytes();
+        let err = load(&bytes).unwrap_err();
+        assert!(
+            matches!(err, IngestError::UnsafePath { .. }),
+            "{name}: {err:?}"
+        );
+    }
+}

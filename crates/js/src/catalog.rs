@@ -7,7 +7,7 @@ use crate::spec::{
     SpecFile,
 };
 use portcullis_core::RuleMeta;
-use regex::Regex;
+use regex::bytes::{Regex, RegexBuilder};
 use std::collections::HashMap;
 
 /// Which files a source applies to.
@@ -34,7 +34,10 @@ impl NameIndex {
         } else if let Some(p) = pattern.strip_suffix(".*") {
             self.prefix.push((p.to_string(), entry));
         } else {
-            self.exact.entry(pattern.to_string()).or_default().push(entry);
+            self.exact
+                .entry(pattern.to_string())
+                .or_default()
+                .push(entry);
         }
     }
 
@@ -92,6 +95,8 @@ pub struct Catalog {
     pub caps: Vec<CapabilityDef>,
     pub cap_calls: NameIndex,
     pub aliases: Vec<AliasDef>,
+    /// First segments of alias sources: most names need no alias scan.
+    alias_heads: std::collections::HashSet<String>,
 }
 
 impl Catalog {
@@ -136,10 +141,13 @@ impl Catalog {
         }
         for (file, scope, spec) in files {
             let rule_of = |id: &str, what: &str| -> Result<usize, JsError> {
-                cat.rule_index.get(id).copied().ok_or_else(|| JsError::Spec {
-                    file: file.clone(),
-                    reason: format!("{what} refers to unknown rule `{id}`"),
-                })
+                cat.rule_index
+                    .get(id)
+                    .copied()
+                    .ok_or_else(|| JsError::Spec {
+                        file: file.clone(),
+                        reason: format!("{what} refers to unknown rule `{id}`"),
+                    })
             };
             let mut resolved_sinks = Vec::new();
             for s in spec.sink {
@@ -168,10 +176,12 @@ impl Catalog {
                     });
                 }
                 let regex = match &p.arg {
-                    Some(a) => Some(Regex::new(&a.regex).map_err(|e| JsError::Spec {
-                        file: file.clone(),
-                        reason: format!("bad regex in a [[pattern]] of `{}`: {e}", p.rule),
-                    })?),
+                    Some(a) => Some(RegexBuilder::new(&a.regex).unicode(false).build().map_err(
+                        |e| JsError::Spec {
+                            file: file.clone(),
+                            reason: format!("bad regex in a [[pattern]] of `{}`: {e}", p.rule),
+                        },
+                    )?),
                     None => None,
                 };
                 resolved_patterns.push(CompiledPattern {
@@ -265,6 +275,11 @@ impl Catalog {
             }
             cat.aliases.extend(spec.alias);
         }
+        cat.alias_heads = cat
+            .aliases
+            .iter()
+            .map(|a| a.from.split('.').next().unwrap_or("").to_string())
+            .collect();
         // Longest alias first, so `fs.promises` wins over a shorter prefix.
         cat.aliases
             .sort_by(|a, b| b.from.len().cmp(&a.from.len()).then(a.from.cmp(&b.from)));
@@ -283,6 +298,12 @@ impl Catalog {
     /// Applies module aliases to a qualified name (`fs-extra.readFile` → `fs.readFile`,
     /// `window.fetch` → `fetch`).
     pub fn alias(&self, qname: &str) -> String {
+        if !self
+            .alias_heads
+            .contains(qname.split('.').next().unwrap_or(""))
+        {
+            return qname.to_string();
+        }
         for a in &self.aliases {
             if let Some(rest) = qname.strip_prefix(a.from.as_str())
                 && (rest.is_empty() || rest.starts_with('.'))

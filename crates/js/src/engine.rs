@@ -50,6 +50,8 @@ pub struct FileCtx<'c> {
     pub node_red: bool,
     pub forge: bool,
     pub library: bool,
+    /// Browser/editor code (HTML script blocks, JSX/TSX, code using `document`/jQuery).
+    pub ui: bool,
     /// An n8n credential definition (`implements ICredentialType`).
     pub credential_file: bool,
     /// Hosts the manifest binds credentials to (for credential-leak to other hosts).
@@ -92,10 +94,13 @@ pub struct Engine<'a, 'c> {
     memo: HashMap<(u32, u64), Val<'a>>,
     stack: Vec<u32>,
     recursive: HashSet<u32>,
-    pp_candidates: Vec<(u32, Finding)>,
+    pp_candidates: Vec<(Vec<u32>, Finding)>,
     exported: Vec<FnRef<'a>>,
     returns: Vec<Val<'a>>,
+    /// The joined arguments of each active call (`arguments`).
+    frame_args: Vec<Val<'a>>,
     cond: u32,
+    loops: u32,
     depth: u32,
     steps: u64,
     exhausted: bool,
@@ -103,6 +108,8 @@ pub struct Engine<'a, 'c> {
     seen: HashSet<(usize, u32)>,
     called: HashSet<String>,
     deferred_patterns: Vec<(usize, Finding)>,
+    /// Risky regex definitions: finding, exponential, used somewhere.
+    redos_defs: HashMap<u32, (Finding, bool, bool)>,
     guard_cache: HashMap<u32, bool>,
     scratch: Vec<u32>,
 }
@@ -124,7 +131,9 @@ impl<'a, 'c> Engine<'a, 'c> {
             pp_candidates: Vec::new(),
             exported: Vec::new(),
             returns: Vec::new(),
+            frame_args: Vec::new(),
             cond: 0,
+            loops: 0,
             depth: 0,
             steps: 0,
             exhausted: false,
@@ -132,6 +141,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             seen: HashSet::new(),
             called: HashSet::new(),
             deferred_patterns: Vec::new(),
+            redos_defs: HashMap::new(),
             guard_cache: HashMap::new(),
             scratch: Vec::new(),
         }
@@ -159,19 +169,28 @@ impl<'a, 'c> Engine<'a, 'c> {
         }
         self.all_fns = all;
 
-        for (f, finding) in std::mem::take(&mut self.pp_candidates) {
-            if self.recursive.contains(&f) {
+        for (fns, finding) in std::mem::take(&mut self.pp_candidates) {
+            if fns.iter().any(|f| self.recursive.contains(f)) {
                 self.push_finding(finding);
             }
         }
         for (p, finding) in std::mem::take(&mut self.deferred_patterns) {
-            let absent = self
-                .cat
-                .patterns
-                .get(p)
-                .is_none_or(|cp| cp.def.unless_call_in_file.iter().all(|c| !self.called.contains(c)));
+            let absent = self.cat.patterns.get(p).is_none_or(|cp| {
+                cp.def
+                    .unless_call_in_file
+                    .iter()
+                    .all(|c| !self.called.contains(c))
+            });
             if absent {
                 self.push_finding(finding);
+            }
+        }
+        let mut defs: Vec<(Finding, bool, bool)> =
+            std::mem::take(&mut self.redos_defs).into_values().collect();
+        defs.sort_by_key(|d| d.0.location.region.map(|r| (r.start_line, r.start_column)));
+        for (f, exponential, used) in defs {
+            if exponential && !used {
+                self.push_finding(f);
             }
         }
         if self.exhausted {
@@ -201,7 +220,12 @@ impl<'a, 'c> Engine<'a, 'c> {
         if self.exhausted {
             return;
         }
-        let n = param_count(f);
+        // A function that reads `arguments` instead of declaring parameters still takes input.
+        let n = if exported {
+            param_count(f).max(1)
+        } else {
+            param_count(f)
+        };
         let mut args = Vec::with_capacity(n);
         for i in 0..n.min(MAX_ARGS) {
             let mut v = Val::default();
@@ -271,8 +295,9 @@ impl<'a, 'c> Engine<'a, 'c> {
     ) -> Val<'a> {
         let start = f.start();
         if self.stack.contains(&start) {
+            // Recursion: assume the result carries the arguments' data.
             self.recursive.insert(start);
-            return Val::default();
+            return args_data(&args);
         }
         if self.stack.len() as u32 >= MAX_CALL_DEPTH || self.exhausted {
             return args_data(&args);
@@ -299,7 +324,14 @@ impl<'a, 'c> Engine<'a, 'c> {
         self.analyzed.insert(start);
         self.stack.push(start);
         self.returns.push(Val::default());
+        let mut all = Val::default();
+        for a in &args {
+            all = all.join(&a.data_only());
+        }
+        all.flags |= crate::value::F_ARRAY;
+        self.frame_args.push(all);
         let saved_cond = std::mem::replace(&mut self.cond, 0);
+        let saved_loops = std::mem::replace(&mut self.loops, 0);
         let fname: Rc<str> = f.name().unwrap_or("function").into();
         match f {
             FnRef::Func(func) => {
@@ -310,16 +342,16 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             FnRef::Arrow(arrow) => {
                 self.bind_params(&arrow.params, &args, call_span, &fname);
-                if arrow.expression {
-                    if let Some(Statement::ExpressionStatement(e)) = arrow.body.statements.first()
-                    {
-                        let v = self.eval(&e.expression);
-                        if let Some(r) = self.returns.last_mut() {
-                            *r = r.join(&v);
+                match &arrow.body {
+                    ArrowFunctionBody::FunctionBody(b) => self.walk_stmts(&b.statements),
+                    other => {
+                        if let Some(e) = other.as_expression() {
+                            let v = self.eval(e);
+                            if let Some(r) = self.returns.last_mut() {
+                                *r = r.join(&v);
+                            }
                         }
                     }
-                } else {
-                    self.walk_stmts(&arrow.body.statements);
                 }
             }
             FnRef::Class(c) => {
@@ -327,7 +359,9 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
         }
         self.cond = saved_cond;
+        self.loops = saved_loops;
         let ret = self.returns.pop().unwrap_or_default();
+        self.frame_args.pop();
         self.stack.pop();
         if !has_fn_arg {
             self.memo.insert((start, key), ret.clone());
@@ -352,7 +386,9 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             if let Some(span) = call_span {
                 let pname = binding_name(&p.pattern).unwrap_or("parameter");
-                v = with_step(v, span, || format!("passed to parameter `{pname}` of `{fname}`"));
+                v = with_step(v, span, || {
+                    format!("passed to parameter `{pname}` of `{fname}`")
+                });
             }
             self.bind_pattern(&p.pattern, v, None);
         }
@@ -382,6 +418,17 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             self.walk_stmt(s);
         }
+    }
+
+    /// A loop body: evaluated twice at the outermost loop, so values assigned late in the body
+    /// reach earlier uses (`cur = cur[k]`); once in nested loops, which keeps the cost linear.
+    fn loop_body(&mut self, body: &'a Statement<'a>) {
+        self.loops += 1;
+        self.walk_stmt(body);
+        if self.loops == 1 {
+            self.walk_stmt(body);
+        }
+        self.loops -= 1;
     }
 
     fn walk_stmt(&mut self, s: &'a Statement<'a>) {
@@ -435,12 +482,10 @@ impl<'a, 'c> Engine<'a, 'c> {
                 if let Some(t) = &f.test {
                     self.eval(t);
                 }
-                self.walk_stmt(&f.body);
+                self.loop_body(&f.body);
                 if let Some(u) = &f.update {
                     self.eval(u);
                 }
-                // A second pass lets values assigned late in the body reach earlier uses.
-                self.walk_stmt(&f.body);
                 self.cond -= 1;
             }
             Statement::ForInStatement(f) => {
@@ -454,8 +499,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                 };
                 self.cond += 1;
                 self.bind_for_left(&f.left, key);
-                self.walk_stmt(&f.body);
-                self.walk_stmt(&f.body);
+                self.loop_body(&f.body);
                 self.cond -= 1;
             }
             Statement::ForOfStatement(f) => {
@@ -463,22 +507,19 @@ impl<'a, 'c> Engine<'a, 'c> {
                 let elem = element_of(&obj);
                 self.cond += 1;
                 self.bind_for_left(&f.left, elem);
-                self.walk_stmt(&f.body);
-                self.walk_stmt(&f.body);
+                self.loop_body(&f.body);
                 self.cond -= 1;
             }
             Statement::WhileStatement(w) => {
                 self.eval(&w.test);
                 self.cond += 1;
-                self.walk_stmt(&w.body);
-                self.walk_stmt(&w.body);
+                self.loop_body(&w.body);
                 self.cond -= 1;
             }
             Statement::DoWhileStatement(w) => {
                 self.cond += 1;
-                self.walk_stmt(&w.body);
+                self.loop_body(&w.body);
                 self.eval(&w.test);
-                self.walk_stmt(&w.body);
                 self.cond -= 1;
             }
             Statement::TryStatement(t) => {
@@ -740,10 +781,10 @@ impl<'a, 'c> Engine<'a, 'c> {
             Expression::BooleanLiteral(_)
             | Expression::NullLiteral(_)
             | Expression::BigIntLiteral(_) => Val::default(),
-            Expression::RegExpLiteral(r) => {
-                self.regex_check(r.regex.pattern.text.as_str(), r.span, None);
-                Val::default()
-            }
+            Expression::RegExpLiteral(r) => Val {
+                re: self.regex_check(r.regex.pattern.text.as_str(), r.span),
+                ..Val::default()
+            },
             Expression::TemplateLiteral(t) => self.template(t),
             Expression::TaggedTemplateExpression(t) => {
                 self.eval(&t.tag);
@@ -776,6 +817,9 @@ impl<'a, 'c> Engine<'a, 'c> {
                     v.flags |= d.flags;
                     if v.func.is_none() {
                         v.func = ev.func;
+                    }
+                    if v.re.is_none() {
+                        v.re = ev.re;
                     }
                 }
                 v
@@ -893,7 +937,11 @@ impl<'a, 'c> Engine<'a, 'c> {
     fn template(&mut self, t: &'a TemplateLiteral<'a>) -> Val<'a> {
         let mut acc = Val::lit("");
         for (i, q) in t.quasis.iter().enumerate() {
-            let text = q.value.cooked.as_ref().map_or(q.value.raw.as_str(), |c| c.as_str());
+            let text = q
+                .value
+                .cooked
+                .as_ref()
+                .map_or(q.value.raw.as_str(), |c| c.as_str());
             acc = concat(&acc, &Val::lit(text));
             if let Some(e) = t.expressions.get(i) {
                 let v = self.eval(e);
@@ -914,6 +962,9 @@ impl<'a, 'c> Engine<'a, 'c> {
                 let name = id.name.as_str();
                 if name == "undefined" {
                     return Val::default();
+                }
+                if name == "arguments" {
+                    return self.frame_args.last().cloned().unwrap_or_default();
                 }
                 let q = self.cat.alias(name);
                 let mut v = Val::named(q.as_str());
@@ -936,7 +987,9 @@ impl<'a, 'c> Engine<'a, 'c> {
                     if let Some(k) = &key {
                         self.tls_property(k, &prop.value, prop.span);
                         self.cleartext_property(k, &pv, prop.span);
-                        self.random_check(k, &pv, prop.span);
+                        if !prop.shorthand {
+                            self.random_check(k, &pv, prop.span);
+                        }
                         v.set_prop(k, pv);
                     } else {
                         if let Some(e) = prop.key.as_expression() {
@@ -977,13 +1030,20 @@ impl<'a, 'c> Engine<'a, 'c> {
                     return self.member_read(&obj, base.as_deref(), k, c.span);
                 }
                 if obj.name.as_deref() == Some("process.env") {
-                    self.add_cap(Capability::Environment { variable: None }, c.span, "js/cap-env");
+                    self.add_cap(
+                        Capability::Environment { variable: None },
+                        c.span,
+                        "js/cap-env",
+                    );
                 }
                 let mut r = element_of(&obj);
                 if key.taint.is_some() {
                     r.flags |= F_PROTO_REACH;
                     if r.taint.is_none() {
-                        r.taint = key.taint.clone().map(|t| t.step(c.span, || "used as a property key".into()));
+                        r.taint = key
+                            .taint
+                            .clone()
+                            .map(|t| t.step(c.span, || "used as a property key".into()));
                         // The key's taint marks reachability, not content: keep it only for
                         // the prototype-pollution check.
                     }
@@ -1006,10 +1066,14 @@ impl<'a, 'c> Engine<'a, 'c> {
         prop: &str,
         span: Span,
     ) -> Val<'a> {
-        let qname = obj
-            .name
-            .as_deref()
-            .map(|n| self.cat.alias(&format!("{n}.{prop}")));
+        // `window`/`globalThis` resolve to the empty name: their members are globals.
+        let qname = obj.name.as_deref().map(|n| {
+            if n.is_empty() {
+                self.cat.alias(prop)
+            } else {
+                self.cat.alias(&format!("{n}.{prop}"))
+            }
+        });
         if obj.name.as_deref() == Some("process.env") {
             self.add_cap(
                 Capability::Environment {
@@ -1038,6 +1102,19 @@ impl<'a, 'c> Engine<'a, 'c> {
         };
         if v.name.is_none() {
             v.name = qname.clone().map(Into::into);
+        }
+        // Non-secret fields of a credential (`url`, `domain`, `username`) are configuration.
+        if obj.prop(prop).is_none()
+            && let Some(sec) = &v.secret
+            && !secret_field(prop)
+        {
+            let mut t = sec.clone();
+            t.origin = Origin::UserConfigured;
+            t.name = Some(format!("credential {}", sec.name.as_deref().unwrap_or("field")).into());
+            v.secret = None;
+            if v.taint.is_none() {
+                v.taint = Some(t);
+            }
         }
         // Member sources match the written path (`req.query`) or the resolved one.
         let mut srcs: Vec<u32> = Vec::new();
@@ -1222,7 +1299,10 @@ impl<'a, 'c> Engine<'a, 'c> {
                     self.check_sink_val(s as usize, &v, span, &format!("`.{p}`"), None);
                 }
             }
-            let full = obj.name.as_deref().map(|n| self.cat.alias(&format!("{n}.{p}")));
+            let full = obj
+                .name
+                .as_deref()
+                .map(|n| self.cat.alias(&format!("{n}.{p}")));
             let full = full.or_else(|| member_text(object).map(|b| format!("{b}.{p}")));
             if let Some(full) = &full {
                 if let Some(sinks) = self.cat.sink_assign.get(full.as_str()) {
@@ -1231,17 +1311,17 @@ impl<'a, 'c> Engine<'a, 'c> {
                         self.check_sink_val(s as usize, &v, span, &format!("`{full}`"), None);
                     }
                 }
-                if full == "process.env.NODE_TLS_REJECT_UNAUTHORIZED" && v.lit.as_deref() == Some("0") {
-                    self.tls_finding(
-                        span,
-                        "setting `NODE_TLS_REJECT_UNAUTHORIZED` to `0`",
-                        None,
-                    );
+                if full == "process.env.NODE_TLS_REJECT_UNAUTHORIZED"
+                    && v.lit.as_deref() == Some("0")
+                {
+                    self.tls_finding(span, "setting `NODE_TLS_REJECT_UNAUTHORIZED` to `0`", None);
                 }
                 if full.starts_with("process.env.") {
                     self.add_cap(
                         Capability::Environment {
-                            variable: Some(cut(&full["process.env.".len()..], 200).to_string()),
+                            variable: full
+                                .strip_prefix("process.env.")
+                                .map(|v| cut(v, 200).to_string()),
                         },
                         span,
                         "js/cap-env",
@@ -1264,6 +1344,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             let bit = rule.and_then(Catalog::rule_bit);
             if let Some(r) = rule
                 && !kt.sanitized_for(bit)
+                && kt.origin != Origin::UserConfigured
                 && !guarded
             {
                 let sink_desc = "a nested property write `obj[key][…] = value`";
@@ -1271,8 +1352,24 @@ impl<'a, 'c> Engine<'a, 'c> {
                     if let Some(f) = self.taint_finding(r, kt, span, sink_desc, Confidence::High) {
                         self.push_finding(f);
                     }
+                } else if kt.origin == Origin::Library
+                    && v.taint.is_some()
+                    // The target is the caller's own object, not one filled from the source.
+                    && obj
+                        .taint
+                        .as_ref()
+                        .is_some_and(|t| t.root_span() != kt.root_span())
+                    && let Some(f) = self.taint_finding(
+                        r,
+                        kt,
+                        span,
+                        "a property write `target[key] = value` where target, key and value all come from the caller",
+                        Confidence::Medium,
+                    )
+                {
+                    self.push_finding(f);
                 } else if (v.taint.is_some() || v.secret.is_some())
-                    && let Some(&cur) = self.stack.last()
+                    && !self.stack.is_empty()
                     && let Some(f) = self.taint_finding(
                         r,
                         kt,
@@ -1281,7 +1378,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                         Confidence::Medium,
                     )
                 {
-                    self.pp_candidates.push((cur, f));
+                    self.pp_candidates.push((self.stack.clone(), f));
                 }
             }
         }
@@ -1333,11 +1430,11 @@ impl<'a, 'c> Engine<'a, 'c> {
             {
                 self.export_val(&v);
             }
-            (Some("prototype"), _) | (_, Expression::StaticMemberExpression(_)) => {
-                // `Foo.prototype.m = function` — exported if Foo is; treat as an API method.
-                if member_text(object).is_some_and(|t| t.ends_with(".prototype")) {
-                    self.export_val(&v);
-                }
+            // `Foo.prototype.m = function`: a method of a constructor, part of the API.
+            (_, Expression::StaticMemberExpression(_))
+                if member_text(object).is_some_and(|t| t.ends_with(".prototype")) =>
+            {
+                self.export_val(&v);
             }
             _ => {}
         }
@@ -1411,8 +1508,14 @@ impl<'a, 'c> Engine<'a, 'c> {
                 *last = last.join(&v.data_only());
             }
         }
+        let mut recv = recv;
         if skip_first && !args.is_empty() {
-            args.remove(0);
+            // `f.call(thisArg, …)`: `thisArg` is the receiver.
+            let this_arg = args.remove(0);
+            recv = Some(match recv {
+                Some(r) => r.join(&this_arg.data_only()),
+                None => this_arg,
+            });
             arg_exprs.remove(0);
             if apply && let Some(a) = args.first().cloned() {
                 args = vec![element_of(&a); 4];
@@ -1547,6 +1650,8 @@ impl<'a, 'c> Engine<'a, 'c> {
                     flow = flow.join(&a.data_only());
                 }
             }
+            // Callbacks receive results, not the credentials used to get them.
+            flow.secret = None;
             for a in &args {
                 if let Some(f) = a.func
                     && !self.stack.contains(&f.start())
@@ -1558,13 +1663,36 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
         }
 
-        // Default propagation: the result carries the receiver's and arguments' data.
-        let mut prop = fval.data_only();
+        // Default propagation: the result carries the receiver's and arguments' untrusted data.
+        // Credential material only flows through string/encoding transforms: a client object
+        // built with a password does not make everything it returns a secret.
+        let transform = m.is_some_and(string_method)
+            || q.is_some_and(|q| SECRET_TRANSFORMS.contains(&q))
+            || (recv.is_none() && q.is_none());
+        let mut prop = Val {
+            taint: fval.taint.clone(),
+            secret: if recv.is_none() || transform {
+                fval.secret.clone()
+            } else {
+                None
+            },
+            flags: fval.flags & F_RANDOM,
+            ..Val::default()
+        };
         if let Some(r) = &recv {
-            prop = prop.join(&r.data_only());
+            let d = r.data_only();
+            prop.taint = crate::value::join_taint(&prop.taint, &d.taint);
+            if transform {
+                prop.secret = crate::value::join_taint(&prop.secret, &d.secret);
+            }
+            prop.flags |= d.flags & F_RANDOM;
         }
         for a in &args {
-            prop = prop.join(&a.data_only());
+            let d = a.data_only();
+            prop.taint = crate::value::join_taint(&prop.taint, &d.taint);
+            if transform {
+                prop.secret = crate::value::join_taint(&prop.secret, &d.secret);
+            }
         }
         result.taint = crate::value::join_taint(&result.taint, &prop.taint);
         result.secret = crate::value::join_taint(&result.secret, &prop.secret);
@@ -1601,12 +1729,20 @@ impl<'a, 'c> Engine<'a, 'c> {
         // Values with identity.
         match q {
             Some("Math.random") | Some("crypto.pseudoRandomBytes") => result.flags |= F_RANDOM,
-            Some("crypto.createHash") | Some("crypto.createHmac") => {
-                if args.first().and_then(|a| a.lit.as_deref()).is_some_and(|a| {
-                    let a = a.to_ascii_lowercase();
-                    a == "md5" || a == "sha1" || a == "md4" || a == "sha-1"
-                }) {
-                    result.flags |= F_WEAK_HASH;
+            Some("crypto.createHash") | Some("crypto.createHmac")
+                if args
+                    .first()
+                    .and_then(|a| a.lit.as_deref())
+                    .is_some_and(|a| {
+                        let a = a.to_ascii_lowercase();
+                        a == "md5" || a == "sha1" || a == "md4" || a == "sha-1"
+                    }) =>
+            {
+                result.flags |= F_WEAK_HASH;
+            }
+            Some("RegExp") => {
+                if let Some(p) = args.first().and_then(|a| a.lit.clone()) {
+                    result.re = self.regex_check(&p, span);
                 }
             }
             Some("axios.create") => result.name = Some("axios".into()),
@@ -1627,7 +1763,19 @@ impl<'a, 'c> Engine<'a, 'c> {
                 // `@forge/resolver.define`, `new vm2.VM().run` → `vm2.VM.run`.
                 result.name = Some(n.into());
             }
-            Some(n) if matches!(n, "express" | "express.Router" | "knex" | "mysql.createConnection" | "mysql.createPool" | "mysql2.createConnection" | "mysql2.createPool" | "jsonwebtoken") => {
+            Some(n)
+                if matches!(
+                    n,
+                    "express"
+                        | "express.Router"
+                        | "knex"
+                        | "mysql.createConnection"
+                        | "mysql.createPool"
+                        | "mysql2.createConnection"
+                        | "mysql2.createPool"
+                        | "jsonwebtoken"
+                ) =>
+            {
                 result.name = Some(n.into());
             }
             _ => {}
@@ -1675,7 +1823,14 @@ impl<'a, 'c> Engine<'a, 'c> {
                         r,
                         t,
                         span,
-                        &format!("`{}` of a computed module name", if dynamic_import { "import()" } else { "require" }),
+                        &format!(
+                            "`{}` of a computed module name",
+                            if dynamic_import {
+                                "import()"
+                            } else {
+                                "require"
+                            }
+                        ),
                         Confidence::High,
                     )
                 {
@@ -1798,7 +1953,9 @@ impl<'a, 'c> Engine<'a, 'c> {
                     .filter(|b| !b.is_tainted() && b.known_prefix().is_some_and(has_host))
             {
                 let _ = base;
-                cands.retain(|c| c.is_tainted() && c.known_prefix().is_some_and(|p| p.contains("://")));
+                cands.retain(|c| {
+                    c.is_tainted() && c.known_prefix().is_some_and(|p| p.contains("://"))
+                });
                 if cands.is_empty() {
                     return false;
                 }
@@ -1840,6 +1997,9 @@ impl<'a, 'c> Engine<'a, 'c> {
             if def.sql_like && !c.known_prefix().is_some_and(looks_like_sql) {
                 continue;
             }
+            if def.ui_only && !self.cx.ui {
+                continue;
+            }
             let what = if def.what.is_empty() {
                 callee_desc.to_string()
             } else {
@@ -1868,7 +2028,9 @@ impl<'a, 'c> Engine<'a, 'c> {
     ) {
         // Patterns are exact callee names (no `*.m` on unresolved receivers for these).
         let Some(q) = q else { return };
-        self.cat.pattern_calls.lookup(Some(q), m.filter(|_| false), &mut self.scratch);
+        self.cat
+            .pattern_calls
+            .lookup(Some(q), m.filter(|_| false), &mut self.scratch);
         if self.scratch.is_empty() {
             return;
         }
@@ -1902,8 +2064,8 @@ impl<'a, 'c> Engine<'a, 'c> {
                 let lit_match = args
                     .get(a.index)
                     .and_then(|v| v.lit.as_deref())
-                    .is_some_and(|l| a.prop.is_none() && re.is_match(l));
-                if !(re.is_match(text) || lit_match) {
+                    .is_some_and(|l| a.prop.is_none() && re.is_match(l.as_bytes()));
+                if !(re.is_match(text.as_bytes()) || lit_match) {
                     continue;
                 }
             }
@@ -1925,11 +2087,11 @@ impl<'a, 'c> Engine<'a, 'c> {
         if self.cx.disabled.contains(&rdef.id) {
             return;
         }
-        let msg = cp
-            .def
-            .message
-            .clone()
-            .unwrap_or_else(|| rdef.message.replace("{sink}", what).replace("{source}", "code"));
+        let msg = cp.def.message.clone().unwrap_or_else(|| {
+            rdef.message
+                .replace("{sink}", what)
+                .replace("{source}", "code")
+        });
         let f = self.base_finding(cp.rule, span, msg, Confidence::High);
         if cp.def.unless_call_in_file.is_empty() {
             self.push_finding(f);
@@ -1949,10 +2111,25 @@ impl<'a, 'c> Engine<'a, 'c> {
         span: Span,
     ) {
         // `new RegExp('literal')`: check the constant pattern.
-        if q == Some("RegExp")
-            && let Some(p) = args.first().and_then(|a| a.lit.clone())
-        {
-            self.regex_check(&p, span, None);
+        if matches!(
+            m,
+            Some(
+                "match"
+                    | "matchAll"
+                    | "exec"
+                    | "test"
+                    | "replace"
+                    | "replaceAll"
+                    | "split"
+                    | "search"
+            )
+        ) {
+            // `re.test(s)` / `s.match(re)`.
+            if let Some(re) = recv.and_then(|r| r.re) {
+                self.regex_use(re, args.first(), span);
+            } else if let Some(re) = args.first().and_then(|a| a.re) {
+                self.regex_use(re, recv, span);
+            }
         }
         // MD5/SHA-1 of a credential or password.
         if m == Some("update")
@@ -1976,23 +2153,23 @@ impl<'a, 'c> Engine<'a, 'c> {
         // Credentials to a plain-http URL, or to a host the credential is not bound to.
         let is_net = {
             self.cat.cap_calls.lookup(q, None, &mut self.scratch);
-            let r = self
-                .scratch
-                .iter()
-                .any(|&c| self.cat.caps.get(c as usize).is_some_and(|d| d.kind == "network"));
+            let r = self.scratch.iter().any(|&c| {
+                self.cat
+                    .caps
+                    .get(c as usize)
+                    .is_some_and(|d| d.kind == "network")
+            });
             self.scratch.clear();
             r
         };
         if is_net {
             let secret = args.iter().find_map(|a| a.flat().1);
             let url = args.iter().find_map(|a| {
-                a.known_prefix()
-                    .map(str::to_string)
-                    .or_else(|| {
-                        ["url", "uri", "baseURL", "baseUrl"]
-                            .iter()
-                            .find_map(|p| a.prop(p).and_then(|v| v.known_prefix().map(str::to_string)))
-                    })
+                a.known_prefix().map(str::to_string).or_else(|| {
+                    ["url", "uri", "baseURL", "baseUrl"]
+                        .iter()
+                        .find_map(|p| a.prop(p).and_then(|v| v.known_prefix().map(str::to_string)))
+                })
             });
             if let (Some(s), Some(u)) = (&secret, &url) {
                 if u.to_ascii_lowercase().starts_with("http://") && !is_local(u) {
@@ -2025,7 +2202,13 @@ impl<'a, 'c> Engine<'a, 'c> {
         }
     }
 
-    fn call_capabilities(&mut self, q: Option<&str>, _m: Option<&str>, args: &[Val<'a>], span: Span) {
+    fn call_capabilities(
+        &mut self,
+        q: Option<&str>,
+        _m: Option<&str>,
+        args: &[Val<'a>],
+        span: Span,
+    ) {
         let Some(qn) = q else { return };
         self.cat.cap_calls.lookup(Some(qn), None, &mut self.scratch);
         if self.scratch.is_empty() {
@@ -2176,7 +2359,9 @@ impl<'a, 'c> Engine<'a, 'c> {
             ("rejectUnauthorized" | "strictSSL", Expression::BooleanLiteral(b)) if !b.value => {
                 Some(b.span)
             }
-            ("rejectUnauthorized" | "strictSSL", Expression::NumericLiteral(n)) if n.value == 0.0 => {
+            ("rejectUnauthorized" | "strictSSL", Expression::NumericLiteral(n))
+                if n.value == 0.0 =>
+            {
                 Some(n.span)
             }
             _ => None,
@@ -2235,23 +2420,63 @@ impl<'a, 'c> Engine<'a, 'c> {
         }
     }
 
-    fn regex_check(&mut self, pattern: &str, span: Span, _ctx: Option<&str>) {
+    /// Checks a constant pattern. Exponential patterns are reported where they are used on
+    /// a string (or, if never used in this file, where they are defined); polynomial ones only
+    /// where they are applied to untrusted input. Returns the marker the regex value carries.
+    fn regex_check(&mut self, pattern: &str, span: Span) -> Option<(u32, bool)> {
         if self.cx.disabled.contains("js/redos") {
-            return;
+            return None;
         }
-        if let Some((risk, msg)) = redos::check(pattern) {
-            let Some(r) = self.cat.rule_index("js/redos") else {
-                return;
-            };
-            let (sev, conf) = match risk {
-                redos::Risk::Exponential => (portcullis_core::Severity::Medium, Confidence::High),
-                redos::Risk::Polynomial => (portcullis_core::Severity::Low, Confidence::Medium),
+        let (risk, msg) = redos::check(pattern)?;
+        let r = self.cat.rule_index("js/redos")?;
+        let exponential = risk == redos::Risk::Exponential;
+        if !self.redos_defs.contains_key(&span.start) {
+            let (sev, conf) = if exponential {
+                (portcullis_core::Severity::Medium, Confidence::High)
+            } else {
+                (portcullis_core::Severity::Low, Confidence::Medium)
             };
             let mut f = self.base_finding(r, span, format!("regular expression: {msg}"), conf);
             f.severity = sev;
             f = f.with_property("pattern", cut(pattern, 300).to_string());
-            self.push_finding(f);
+            self.redos_defs.insert(span.start, (f, exponential, false));
         }
+        Some((span.start, exponential))
+    }
+
+    /// A risky regex applied to a string: report at the use site.
+    fn regex_use(&mut self, re: (u32, bool), subject: Option<&Val<'a>>, span: Span) {
+        let tainted = subject
+            .and_then(|v| v.flat().0)
+            .is_some_and(|t| t.origin != Origin::UserConfigured);
+        // Library mode: any non-constant string may come from the library's caller.
+        let unknown = self.cx.library && subject.is_some_and(|v| v.lit.is_none());
+        if !re.1 && !tainted && !unknown {
+            return;
+        }
+        let Some((def, _, used)) = self.redos_defs.get_mut(&re.0) else {
+            return;
+        };
+        *used = true;
+        let mut f = def.clone();
+        let def_loc = f.location.clone();
+        f.location = self.lines.location(
+            self.cx.path,
+            self.cx.text,
+            span.start as usize,
+            span.end as usize,
+        );
+        f.message = format!(
+            "{} — applied to {} here",
+            f.message,
+            if tainted {
+                "untrusted input"
+            } else {
+                "a string"
+            }
+        );
+        f = f.with_evidence(def_loc, "the regular expression is defined here");
+        self.push_finding(f);
     }
 
     /// Whether the current function guards against `__proto__`/`constructor` keys.
@@ -2292,9 +2517,12 @@ impl<'a, 'c> Engine<'a, 'c> {
 
     fn base_finding(&self, rule: usize, span: Span, msg: String, conf: Confidence) -> Finding {
         let def = &self.cat.rules[rule.min(self.cat.rules.len().saturating_sub(1))];
-        let loc = self
-            .lines
-            .location(self.cx.path, self.cx.text, span.start as usize, span.end as usize);
+        let loc = self.lines.location(
+            self.cx.path,
+            self.cx.text,
+            span.start as usize,
+            span.end as usize,
+        );
         let mut f = Finding::new(def.id.clone(), def.category, def.severity, msg, loc)
             .with_confidence(conf)
             .with_remediation(def.remediation.clone());
@@ -2321,17 +2549,26 @@ impl<'a, 'c> Engine<'a, 'c> {
         }
         let steps = t.trace.steps();
         let source = steps.first().map_or("input", |s| s.1.as_str());
-        let msg = def.message.replace("{source}", source).replace("{sink}", sink);
+        let msg = def
+            .message
+            .replace("{source}", source)
+            .replace("{sink}", sink);
         let mut f = self.base_finding(rule, span, msg, conf);
         for (sp, m) in steps {
-            let loc = self
-                .lines
-                .location(self.cx.path, self.cx.text, sp.start as usize, sp.end as usize);
+            let loc = self.lines.location(
+                self.cx.path,
+                self.cx.text,
+                sp.start as usize,
+                sp.end as usize,
+            );
             f = f.with_evidence(loc, m);
         }
-        let loc = self
-            .lines
-            .location(self.cx.path, self.cx.text, span.start as usize, span.end as usize);
+        let loc = self.lines.location(
+            self.cx.path,
+            self.cx.text,
+            span.start as usize,
+            span.end as usize,
+        );
         f = f.with_evidence(loc, format!("reaches {sink}"));
         f = f.with_tag("taint");
         if t.origin == Origin::Library {
@@ -2342,10 +2579,9 @@ impl<'a, 'c> Engine<'a, 'c> {
 
     fn push_finding(&mut self, f: Finding) {
         let rule = self.cat.rule_index(&f.rule_id).unwrap_or(usize::MAX);
-        let start = f
-            .location
-            .region
-            .map_or(0, |r| r.start_line.wrapping_mul(4096).wrapping_add(r.start_column));
+        let start = f.location.region.map_or(0, |r| {
+            r.start_line.wrapping_mul(4096).wrapping_add(r.start_column)
+        });
         if self.seen.insert((rule, start)) {
             self.out.findings.push(f);
         }
@@ -2532,7 +2768,14 @@ impl<'a> FnFinder<'a> {
             Expression::FunctionExpression(f) => self.func(f, d),
             Expression::ArrowFunctionExpression(a) => {
                 self.fns.push(FnRef::Arrow(a));
-                self.stmts(&a.body.statements, d);
+                match &a.body {
+                    ArrowFunctionBody::FunctionBody(b) => self.stmts(&b.statements, d),
+                    other => {
+                        if let Some(x) = other.as_expression() {
+                            self.expr(x, d);
+                        }
+                    }
+                }
             }
             Expression::ClassExpression(c) => self.class(c, d),
             Expression::CallExpression(c) => {
@@ -2688,6 +2931,7 @@ fn args_data<'a>(args: &[Val<'a>]) -> Val<'a> {
 fn element_of<'a>(v: &Val<'a>) -> Val<'a> {
     let mut e = v.data_only();
     e.func = v.func;
+    e.re = v.re;
     e
 }
 
@@ -2745,7 +2989,10 @@ fn host_of(url: &str) -> Option<String> {
     let auth = &rest[..end];
     let host = auth.rsplit('@').next().unwrap_or(auth);
     let host = if host.starts_with('[') {
-        host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+        host.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
     } else {
         let (h, port) = host.split_once(':').unwrap_or((host, ""));
         let scheme = url[..i].to_ascii_lowercase();
@@ -2770,9 +3017,7 @@ fn host_pattern(targets: &[Val<'_>], raw_host: bool) -> HostPattern {
             if raw_host && t.lit.is_some() && !p.contains('/') {
                 return HostPattern::Exact(p.to_ascii_lowercase());
             }
-            if has_host(p)
-                || t.lit.as_deref().is_some_and(|l| l.contains("://"))
-            {
+            if has_host(p) || t.lit.as_deref().is_some_and(|l| l.contains("://")) {
                 if let Some(h) = host_of(p) {
                     return HostPattern::Exact(h);
                 }
@@ -2810,16 +3055,107 @@ fn is_local(url: &str) -> bool {
 
 fn looks_like_sql(prefix: &str) -> bool {
     let p = prefix.trim_start().to_ascii_lowercase();
-    ["select ", "insert ", "update ", "delete ", "replace ", "create ", "drop ", "alter ", "with ", "pragma "]
-        .iter()
-        .any(|k| p.starts_with(k))
+    [
+        "select ", "insert ", "update ", "delete ", "replace ", "create ", "drop ", "alter ",
+        "with ", "pragma ",
+    ]
+    .iter()
+    .any(|k| p.starts_with(k))
+}
+
+/// Functions through which credential material stays credential material.
+const SECRET_TRANSFORMS: &[&str] = &[
+    "Buffer.from",
+    "Buffer.concat",
+    "JSON.stringify",
+    "String",
+    "encodeURIComponent",
+    "btoa",
+    "util.format",
+    "util.inspect",
+    "Object.assign",
+    "Object.values",
+    "Object.entries",
+    "querystring.stringify",
+    "qs.stringify",
+];
+
+fn string_method(m: &str) -> bool {
+    matches!(
+        m,
+        "toString"
+            | "trim"
+            | "trimStart"
+            | "trimEnd"
+            | "split"
+            | "join"
+            | "replace"
+            | "replaceAll"
+            | "slice"
+            | "substring"
+            | "substr"
+            | "concat"
+            | "toLowerCase"
+            | "toUpperCase"
+            | "padStart"
+            | "padEnd"
+            | "map"
+            | "filter"
+            | "flat"
+            | "at"
+            | "charAt"
+            | "normalize"
+            | "repeat"
+            | "toJSON"
+            | "valueOf"
+            | "format"
+    )
+}
+
+/// A credential property that holds secret material (as opposed to a URL or user name).
+fn secret_field(prop: &str) -> bool {
+    let p = prop.to_ascii_lowercase();
+    [
+        "key",
+        "token",
+        "secret",
+        "pass",
+        "pwd",
+        "auth",
+        "cookie",
+        "session",
+        "private",
+        "signature",
+        "cert",
+        "bearer",
+        "jwt",
+        "credential",
+        "hash",
+        "sid",
+    ]
+    .iter()
+    .any(|k| p.contains(k))
 }
 
 fn sensitive_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     [
-        "token", "secret", "passw", "pwd", "nonce", "salt", "otp", "csrf", "sessionid",
-        "session_id", "apikey", "api_key", "privatekey", "private_key", "secretkey", "credential",
+        "token",
+        "secret",
+        "passw",
+        "pwd",
+        "nonce",
+        "salt",
+        "otp",
+        "csrf",
+        "sessionid",
+        "session_id",
+        "apikey",
+        "api_key",
+        "privatekey",
+        "private_key",
+        "secretkey",
+        "credential",
     ]
     .iter()
     .any(|k| n.contains(k))
@@ -2837,8 +3173,14 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(host_of("https://API.Example.com:443/x").as_deref(), Some("api.example.com"));
-        assert_eq!(host_of("http://u:p@h.io:8080?q").as_deref(), Some("h.io:8080"));
+        assert_eq!(
+            host_of("https://API.Example.com:443/x").as_deref(),
+            Some("api.example.com")
+        );
+        assert_eq!(
+            host_of("http://u:p@h.io:8080?q").as_deref(),
+            Some("h.io:8080")
+        );
         assert_eq!(host_of("/relative"), None);
         assert!(has_host("https://api.example.com/v1/"));
         assert!(!has_host("https://"));

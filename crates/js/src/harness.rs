@@ -157,6 +157,7 @@ fn parse_annotation(line: &str) -> Option<(bool, Vec<String>)> {
     let body = t
         .strip_prefix("//")
         .or_else(|| t.strip_prefix("/*"))
+        .or_else(|| t.strip_prefix("{/*"))
         .or_else(|| t.strip_prefix("<!--"))?
         .trim_start();
     let (kind, rest) = if let Some(r) = body.strip_prefix("ruleid:") {
@@ -166,7 +167,11 @@ fn parse_annotation(line: &str) -> Option<(bool, Vec<String>)> {
     } else {
         return None;
     };
-    let rest = rest.trim_end().trim_end_matches("-->").trim_end_matches("*/");
+    let rest = rest
+        .trim_end()
+        .trim_end_matches('}')
+        .trim_end_matches("-->")
+        .trim_end_matches("*/");
     let ids: Vec<String> = rest
         .split([',', ' '])
         .map(str::trim)

@@ -28,8 +28,8 @@ use oxc_allocator::Allocator;
 use oxc_parser::{ParseOptions, Parser};
 use oxc_semantic::SemanticBuilder;
 use portcullis_core::{
-    Analyzer, Capability, Category, Confidence, Context, Extension, FileKind, Finding,
-    HostPattern, Location, NoticeLevel, Output, Platform, RuleMeta, Severity, SourceFile,
+    Analyzer, Capability, Category, Confidence, Context, Extension, FileKind, Finding, HostPattern,
+    Location, NoticeLevel, Output, Platform, RuleMeta, Severity, SourceFile,
 };
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -308,16 +308,16 @@ impl JsAnalyzer {
             && (platform == Some(Platform::NodeRed)
                 || t.contains("RED.nodes.registerType")
                 || t.contains("RED.nodes.createNode")
+                || t.contains(".nodes.registerType(")
                 || t.contains("function(RED)")
                 || t.contains("function (RED)"));
-        let forge =
-            self.cfg.platforms.forge && (platform == Some(Platform::Forge) || t.contains("@forge/"));
+        let forge = self.cfg.platforms.forge
+            && (platform == Some(Platform::Forge) || t.contains("@forge/"));
         let library = match self.cfg.library_mode {
             LibraryMode::Always => true,
             LibraryMode::Never => false,
             LibraryMode::Auto => {
-                !(n8n || node_red || forge)
-                    && !is_html
+                !(n8n || node_red || forge || is_html)
                     && matches!(
                         platform,
                         None | Some(Platform::Npm) | Some(Platform::Generic)
@@ -341,6 +341,12 @@ impl JsAnalyzer {
             node_red,
             forge,
             library,
+            ui: is_html
+                || lower.ends_with(".jsx")
+                || lower.ends_with(".tsx")
+                || t.contains("document.")
+                || t.contains("jQuery")
+                || t.contains("$("),
             credential_file: t.contains("ICredentialType")
                 || lower.ends_with(".credentials.js")
                 || lower.ends_with(".credentials.ts"),
@@ -369,11 +375,10 @@ impl Analyzer for JsAnalyzer {
     }
 
     fn wants(&self, file: &SourceFile) -> bool {
-        match file.kind {
-            FileKind::JavaScript | FileKind::TypeScript => true,
-            FileKind::Html => true,
-            _ => false,
-        }
+        matches!(
+            file.kind,
+            FileKind::JavaScript | FileKind::TypeScript | FileKind::Html
+        )
     }
 
     fn analyze_file(&self, file: &SourceFile, cx: &Context<'_>) -> Output {

@@ -262,7 +262,9 @@ impl Parser<'_> {
                         if h == '}' {
                             break;
                         }
-                        v = v.saturating_mul(16).saturating_add(h.to_digit(16).unwrap_or(0));
+                        v = v
+                            .saturating_mul(16)
+                            .saturating_add(h.to_digit(16).unwrap_or(0));
                     }
                     s.add(v);
                 } else {
@@ -472,6 +474,35 @@ pub fn check(pattern: &str) -> Option<(Risk, String)> {
         }
     };
     walk(&root, 0, &mut note);
+    // Unanchored leading repeat over a class followed by something required: every start
+    // position rescans the run (`/\s+x/`, `/.*[./]/` on a long run without a match).
+    if let Node::Group(alts) = &root {
+        for seq in alts {
+            let mut flat: Vec<&Node> = Vec::new();
+            flatten(seq, 0, &mut flat);
+            if flat.first().is_some_and(|n| matches!(n, Node::Start)) {
+                continue;
+            }
+            let lead = flat.iter().position(|n| {
+                !n.nullable()
+                    || (n.unbounded()
+                        && matches!(n, Node::Repeat { body, .. } if matches!(**body, Node::Set(_))))
+            });
+            let Some(k) = lead else { continue };
+            if let Some(Node::Repeat { body, .. }) = flat.get(k).copied()
+                && flat.get(k).is_some_and(|n| n.unbounded())
+                && let Node::Set(set) = &**body
+                && set.0.iter().map(|w| w.count_ones()).sum::<u32>() >= 2
+                && flat.iter().skip(k + 1).any(|n| !n.nullable())
+            {
+                note(
+                    Risk::Polynomial,
+                    "an unanchored leading repeat is retried from every position (quadratic time)"
+                        .into(),
+                );
+            }
+        }
+    }
     // Unanchored `X+$`: every start position rescans the run (quadratic).
     if let Node::Group(alts) = &root {
         for seq in alts {
@@ -492,6 +523,20 @@ pub fn check(pattern: &str) -> Option<(Risk, String)> {
     worst
 }
 
+/// A sequence with single-alternative groups expanded (depth-bounded).
+fn flatten<'n>(seq: &'n [Node], depth: u32, out: &mut Vec<&'n Node>) {
+    for n in seq {
+        match n {
+            Node::Group(alts) if alts.len() == 1 && depth < 8 => {
+                if let Some(inner) = alts.first() {
+                    flatten(inner, depth + 1, out);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+}
+
 fn walk(n: &Node, depth: u32, note: &mut impl FnMut(Risk, String)) {
     if depth > MAX_DEPTH {
         return;
@@ -499,7 +544,11 @@ fn walk(n: &Node, depth: u32, note: &mut impl FnMut(Risk, String)) {
     match n {
         Node::Group(alts) => {
             for seq in alts {
-                check_seq(seq, note);
+                // Group boundaries do not stop backtracking: `\s*([^)]*)` is adjacent.
+                let mut flat: Vec<&Node> = Vec::new();
+                flatten(seq, 0, &mut flat);
+                let owned: Vec<Node> = flat.into_iter().cloned().collect();
+                check_seq(&owned, note);
                 for x in seq {
                     walk(x, depth + 1, note);
                 }
@@ -559,9 +608,20 @@ fn check_repeat_body(body: &Node, note: &mut impl FnMut(Risk, String)) {
         return;
     }
     let Some(seq) = alts.first() else { return };
+    let mut adjacent = false;
+    check_seq(seq, &mut |_, _| adjacent = true);
+    if adjacent {
+        note(
+            Risk::Exponential,
+            "overlapping repeats inside a repeated group: exponential backtracking".into(),
+        );
+        return;
+    }
     for (k, inner) in seq.iter().enumerate() {
         let inner_core = match inner {
-            Node::Group(g) if g.len() == 1 => g.first().and_then(|s| s.iter().find(|n| n.unbounded())),
+            Node::Group(g) if g.len() == 1 => {
+                g.first().and_then(|s| s.iter().find(|n| n.unbounded()))
+            }
             n if n.unbounded() => Some(n),
             _ => None,
         };
@@ -578,9 +638,10 @@ fn check_repeat_body(body: &Node, note: &mut impl FnMut(Risk, String)) {
         }
         // Everything else the body must match is drawn from the inner repeat's characters
         // (or is optional): the input can be split between iterations in many ways.
-        let others_ok = seq.iter().enumerate().all(|(m, other)| {
-            m == k || other.nullable() || other.chars().subset_of(&inner_set)
-        });
+        let others_ok = seq
+            .iter()
+            .enumerate()
+            .all(|(m, other)| m == k || other.nullable() || other.chars().subset_of(&inner_set));
         if others_ok {
             note(
                 Risk::Exponential,
@@ -593,21 +654,24 @@ fn check_repeat_body(body: &Node, note: &mut impl FnMut(Risk, String)) {
 
 /// Two unbounded repeats in a row over overlapping characters (only optional items between).
 fn check_seq(seq: &[Node], note: &mut impl FnMut(Risk, String)) {
+    let simple =
+        |n: &Node| matches!(n, Node::Repeat { body, .. } if matches!(**body, Node::Set(_)));
     for (i, a) in seq.iter().enumerate() {
-        if !a.unbounded() {
+        if !a.unbounded() || !simple(a) {
             continue;
         }
         let a_set = a.chars();
         for b in seq.iter().skip(i + 1) {
-            if b.unbounded() {
-                if a_set.intersects(&b.chars()) && !matches!(a, Node::Repeat { body, .. } if matches!(**body, Node::Set(s) if s == Set::all())) {
-                    note(
-                        Risk::Polynomial,
-                        "adjacent repeats over the same characters (`\\d+\\d+` shape): polynomial backtracking".into(),
-                    );
-                    return;
-                }
-                break;
+            if b.unbounded()
+                && simple(b)
+                && a_set.intersects(&b.chars())
+                && !matches!(a, Node::Repeat { body, .. } if matches!(**body, Node::Set(s) if s == Set::all()))
+            {
+                note(
+                    Risk::Polynomial,
+                    "adjacent repeats over the same characters (`\\d+\\d+` shape): polynomial backtracking".into(),
+                );
+                return;
             }
             if !b.nullable() {
                 break;
@@ -635,6 +699,24 @@ mod tests {
                 "pattern {p}"
             );
         }
+    }
+
+    #[test]
+    fn real_world_vulnerable_patterns() {
+        // rgb2hex 0.1.0
+        assert_eq!(
+            check(r"(.*?)rgb(a)*\((\d+),(\d+),(\d+)(,[0-9]*\.*[0-9]+)*\)").map(|r| r.0),
+            Some(Risk::Exponential)
+        );
+        // truncate 2.0.0 (quadratic on a long run of word characters)
+        assert!(check(r"(((ftp|https?):\/\/)[\-\w@:%_\+.~#?,&\/\/=]+)|((mailto:)?[_.\w-]+@([\w][\w\-]+\.)+[a-zA-Z]{2,3})").is_some());
+        // three 0.122.0 (across a group boundary)
+        assert_eq!(
+            check(r"^((?:rgb|hsl)a?)\(\s*([^\)]*)\)").map(|r| r.0),
+            Some(Risk::Polynomial)
+        );
+        // mime 1.4.0
+        assert_eq!(check(r".*[\.\/\\]").map(|r| r.0), Some(Risk::Polynomial));
     }
 
     #[test]

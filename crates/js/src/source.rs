@@ -50,14 +50,14 @@ pub fn html_scripts(html: &str) -> Option<String> {
             break;
         };
         let content_end = content_start + close_rel;
-        if is_js_script_tag(tag) {
-            if let (Some(src), Some(dst)) = (
+        if is_js_script_tag(tag)
+            && let (Some(src), Some(dst)) = (
                 bytes.get(content_start..content_end),
                 out.get_mut(content_start..content_end),
-            ) {
-                dst.copy_from_slice(src);
-                found = true;
-            }
+            )
+        {
+            dst.copy_from_slice(src);
+            found = true;
         }
         i = content_end + "</script".len();
         if i >= lb.len() {

@@ -124,6 +124,8 @@ pub struct SinkDef {
     pub skip_user_configured: bool,
     /// Only when argument `index` is the string literal `equals`.
     pub when_arg: Option<ArgEquals>,
+    /// Only in browser/editor code (HTML script blocks, JSX/TSX, code using `document`).
+    pub ui_only: bool,
     /// Only when the argument's constant text looks like SQL (`SELECT`, `INSERT`, …).
     pub sql_like: bool,
     /// Words for the message (`shell command`).

@@ -95,6 +95,15 @@ impl Taint {
         }
     }
 
+    /// Where the data originally came from (the first trace step).
+    pub fn root_span(&self) -> Span {
+        let mut cur = &self.trace;
+        while let Some(p) = &cur.prev {
+            cur = p;
+        }
+        cur.span
+    }
+
     pub fn sanitized_for(&self, rule_bit: Option<u32>) -> bool {
         rule_bit.is_some_and(|b| self.sanitized & (1u64 << b) != 0)
     }
@@ -141,6 +150,9 @@ pub const F_WEAK_HASH: u8 = 8;
 /// A `jwt`/`URL`-like value whose constant text is known to be an absolute URL base.
 pub const F_ARRAY: u8 = 16;
 
+/// The properties of an object literal, in insertion order.
+pub type Props<'a> = Vec<(Rc<str>, Val<'a>)>;
+
 #[derive(Debug, Clone, Default)]
 pub struct Val<'a> {
     pub taint: Option<Taint>,
@@ -152,8 +164,10 @@ pub struct Val<'a> {
     /// A constant prefix of the string value, when the rest is not constant.
     pub prefix: Option<Rc<str>>,
     pub func: Option<FnRef<'a>>,
-    pub props: Option<Rc<Vec<(Rc<str>, Val<'a>)>>>,
+    pub props: Option<Rc<Props<'a>>>,
     pub flags: u8,
+    /// A risky regular expression: (definition offset, exponential).
+    pub re: Option<(u32, bool)>,
 }
 
 impl<'a> Val<'a> {
@@ -259,10 +273,10 @@ impl<'a> Val<'a> {
             (Some(a), Some(b)) => {
                 let mut merged = (**a).clone();
                 for (k, v) in b.iter() {
-                    match merged.iter_mut().find(|(mk, _)| mk == k) {
-                        Some(slot) => slot.1 = slot.1.join_shallow(v),
-                        None if merged.len() < MAX_PROPS => merged.push((k.clone(), v.clone())),
-                        None => {}
+                    if let Some(slot) = merged.iter_mut().find(|(mk, _)| mk == k) {
+                        slot.1 = slot.1.join_shallow(v);
+                    } else if merged.len() < MAX_PROPS {
+                        merged.push((k.clone(), v.clone()));
                     }
                 }
                 Some(Rc::new(merged))
@@ -287,6 +301,7 @@ impl<'a> Val<'a> {
             prefix: common_prefix(self.known_prefix(), other.known_prefix())
                 .filter(|_| self.lit.is_none() || self.lit != other.lit),
             func: self.func.or(other.func),
+            re: self.re.or(other.re),
             props,
             flags: self.flags | other.flags,
         }

@@ -12,10 +12,10 @@ use crate::load::{self, Source};
 use crate::{PolicyError, Role};
 use cedar_policy::{
     ActionConstraint, Authorizer as CedarAuthorizer, Context, Decision as CedarDecision, Effect,
-    Entities, EntityId, EntityTypeName, EntityUid, Policy, PolicySet, Request, Schema,
+    Entities, Entity, EntityId, EntityTypeName, EntityUid, Policy, PolicySet, Request,
+    RestrictedExpression, Schema,
 };
 use portcullis_core::{Category, Decision, Fingerprint, Outcome, Reason, Severity};
-use serde_json::{Map, Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::str::FromStr;
@@ -25,7 +25,10 @@ pub const GATE_SCHEMA: &str = include_str!("../schema/gate.cedarschema");
 
 /// The default gate policies (file name, text).
 pub const DEFAULT_GATE_POLICIES: &[(&str, &str)] = &[
-    ("reject.cedar", include_str!("../policies/gate/reject.cedar")),
+    (
+        "reject.cedar",
+        include_str!("../policies/gate/reject.cedar"),
+    ),
     (
         "quarantine.cedar",
         include_str!("../policies/gate/quarantine.cedar"),
@@ -100,6 +103,8 @@ pub struct GatePolicy {
 /// A loaded, validated gate policy set.
 #[derive(Debug, Clone)]
 pub struct Gate {
+    /// Kept for the unit test that checks the input entity against the schema.
+    #[cfg_attr(not(test), allow(dead_code))]
     schema: Schema,
     set: PolicySet,
     meta: HashMap<String, GatePolicy>,
@@ -107,6 +112,8 @@ pub struct Gate {
     order: Vec<String>,
     authorizer: std::sync::Arc<CedarAuthorizer>,
     principal: EntityUid,
+    /// Outcomes some policy (permit or forbid) is scoped to; only these are evaluated.
+    outcomes: Vec<Outcome>,
 }
 
 fn uid(ty: &str, id: &str) -> Result<EntityUid, PolicyError> {
@@ -230,10 +237,7 @@ impl Gate {
     pub fn from_texts<'a>(
         texts: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Gate, PolicyError> {
-        let sources: Vec<Source> = texts
-            .into_iter()
-            .map(|(n, t)| Source::new(n, t))
-            .collect();
+        let sources: Vec<Source> = texts.into_iter().map(|(n, t)| Source::new(n, t)).collect();
         Gate::from_sources(&sources)
     }
 
@@ -252,6 +256,13 @@ impl Gate {
             meta.insert(m.id.clone(), m);
             Ok(())
         })?;
+        let outcomes: Vec<Outcome> = [Outcome::Reject, Outcome::Quarantine, Outcome::Approve]
+            .into_iter()
+            .filter(|o| {
+                meta.values()
+                    .any(|m: &GatePolicy| m.outcome.is_none_or(|x| x == *o))
+            })
+            .collect();
         Ok(Gate {
             schema,
             set: loaded.set,
@@ -259,6 +270,7 @@ impl Gate {
             order,
             authorizer: std::sync::Arc::new(CedarAuthorizer::new()),
             principal: uid("Gate", "portcullis")?,
+            outcomes,
         })
     }
 
@@ -277,12 +289,16 @@ impl Gate {
         let resource = uid("Version", &version_id(input))?;
         let mut fired: Vec<(Outcome, String, Option<String>)> = Vec::new();
         for outcome in [Outcome::Reject, Outcome::Quarantine, Outcome::Approve] {
+            // Nothing to ask Cedar about an outcome no policy names.
+            if !self.outcomes.contains(&outcome) {
+                continue;
+            }
             let request = Request::new(
                 self.principal.clone(),
                 uid("Action", outcome.as_str())?,
                 resource.clone(),
                 Context::empty(),
-                Some(&self.schema),
+                None,
             )
             .map_err(|e| PolicyError::Request(e.to_string()))?;
             let response = self
@@ -342,7 +358,11 @@ impl Gate {
             });
         }
         let mut reviewers: Vec<String> = Vec::new();
-        for reason in decision.reasons.iter().filter(|r| r.outcome == decision.outcome) {
+        for reason in decision
+            .reasons
+            .iter()
+            .filter(|r| r.outcome == decision.outcome)
+        {
             if let Some(meta) = self.meta.get(&reason.policy) {
                 for r in &meta.reviewers {
                     if !reviewers.contains(r) {
@@ -361,81 +381,111 @@ impl Gate {
         Ok(decision)
     }
 
+    /// The `Version` entity carrying the input. Built directly (no per-request schema check:
+    /// the unit test `version_entity_conforms_to_the_schema` checks the shape once).
     fn entities(&self, input: &GateInput) -> Result<Entities, PolicyError> {
-        let n = |v: u64| Value::from(i64::try_from(v).unwrap_or(i64::MAX));
-        let set = |items: &mut dyn Iterator<Item = &String>| -> Value {
-            Value::Array(
-                items
-                    .take(crate::input::MAX_SET_ITEMS)
-                    .map(|s| Value::String(s.clone()))
-                    .collect(),
-            )
-        };
-        let diff = input.previous.unwrap_or_default();
-        let mut attrs = json!({
-            "platform": input.platform,
-            "name": input.name,
-            "version": input.version,
-            "findings": {
-                "critical": n(input.findings.critical),
-                "high": n(input.findings.high),
-                "medium": n(input.findings.medium),
-                "low": n(input.findings.low),
-                "info": n(input.findings.info),
-            },
-            "categories": {
-                "code": n(input.categories.code),
-                "secret": n(input.categories.secret),
-                "dependency": n(input.categories.dependency),
-                "capability": n(input.categories.capability),
-                "supply_chain": n(input.categories.supply_chain),
-                "manifest": n(input.categories.manifest),
-            },
-            "rules": set(&mut input.rules.keys()),
-            "malicious_dependencies": n(input.malicious_dependencies),
-            "secrets": n(input.secrets),
-            "verified_secrets": n(input.verified_secrets),
-            "undeclared_egress": n(input.undeclared_egress),
-            "lifecycle_scripts": n(input.lifecycle_scripts),
-            "download_execute": n(input.download_execute),
-            "native_binaries": n(input.native_binaries),
-            "obfuscation": n(input.obfuscation),
-            "capabilities": set(&mut input.capabilities.iter()),
-            "data_classes": set(&mut input.data_classes.iter()),
-            "has_previous": input.previous.is_some(),
-            "diff": {
-                "new_hosts": n(diff.new_hosts),
-                "new_scopes": n(diff.new_scopes),
-                "new_processes": n(diff.new_processes),
-                "new_dependencies": n(diff.new_dependencies),
-            },
-        });
-        if let Value::Object(obj) = &mut attrs {
-            if let Some(t) = input.trusted_source {
-                obj.insert("trusted_source".into(), Value::Bool(t));
-            }
-            if let Some(env) = &input.environment {
-                obj.insert(
-                    "environment".into(),
-                    Value::String(env.trim().to_ascii_lowercase()),
-                );
-            }
-        }
-        let tags: Map<String, Value> = input
-            .rules
-            .iter()
-            .take(crate::input::MAX_SET_ITEMS)
-            .map(|(k, v)| (k.clone(), n(*v)))
-            .collect();
-        let json = json!([{
-            "uid": {"type": "Version", "id": version_id(input)},
-            "attrs": attrs,
-            "parents": [],
-            "tags": tags,
-        }]);
-        Entities::from_json_value(json, Some(&self.schema))
-            .map_err(|e| PolicyError::Request(e.to_string()))
+        let entity = version_entity(input)?;
+        Entities::from_entities([entity], None).map_err(|e| PolicyError::Request(e.to_string()))
     }
+}
+
+fn long(v: u64) -> RestrictedExpression {
+    RestrictedExpression::new_long(i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+fn string(s: &str) -> RestrictedExpression {
+    RestrictedExpression::new_string(s.to_string())
+}
+
+fn strings<'a>(items: impl Iterator<Item = &'a String>) -> RestrictedExpression {
+    RestrictedExpression::new_set(items.take(crate::input::MAX_SET_ITEMS).map(|s| string(s)))
+}
+
+fn record(
+    fields: impl IntoIterator<Item = (&'static str, RestrictedExpression)>,
+) -> Result<RestrictedExpression, PolicyError> {
+    RestrictedExpression::new_record(fields.into_iter().map(|(k, v)| (k.to_string(), v)))
+        .map_err(|e| PolicyError::Request(e.to_string()))
+}
+
+fn version_entity(input: &GateInput) -> Result<Entity, PolicyError> {
+    let f = &input.findings;
+    let c = &input.categories;
+    let diff = input.previous.unwrap_or_default();
+    let mut attrs: HashMap<String, RestrictedExpression> = [
+        ("platform", string(&input.platform)),
+        ("name", string(&input.name)),
+        ("version", string(&input.version)),
+        (
+            "findings",
+            record([
+                ("critical", long(f.critical)),
+                ("high", long(f.high)),
+                ("medium", long(f.medium)),
+                ("low", long(f.low)),
+                ("info", long(f.info)),
+            ])?,
+        ),
+        (
+            "categories",
+            record([
+                ("code", long(c.code)),
+                ("secret", long(c.secret)),
+                ("dependency", long(c.dependency)),
+                ("capability", long(c.capability)),
+                ("supply_chain", long(c.supply_chain)),
+                ("manifest", long(c.manifest)),
+            ])?,
+        ),
+        ("rules", strings(input.rules.keys())),
+        ("malicious_dependencies", long(input.malicious_dependencies)),
+        ("secrets", long(input.secrets)),
+        ("verified_secrets", long(input.verified_secrets)),
+        ("undeclared_egress", long(input.undeclared_egress)),
+        ("lifecycle_scripts", long(input.lifecycle_scripts)),
+        ("download_execute", long(input.download_execute)),
+        ("native_binaries", long(input.native_binaries)),
+        ("obfuscation", long(input.obfuscation)),
+        ("capabilities", strings(input.capabilities.iter())),
+        ("data_classes", strings(input.data_classes.iter())),
+        (
+            "has_previous",
+            RestrictedExpression::new_bool(input.previous.is_some()),
+        ),
+        (
+            "diff",
+            record([
+                ("new_hosts", long(diff.new_hosts)),
+                ("new_scopes", long(diff.new_scopes)),
+                ("new_processes", long(diff.new_processes)),
+                ("new_dependencies", long(diff.new_dependencies)),
+            ])?,
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    if let Some(t) = input.trusted_source {
+        attrs.insert("trusted_source".into(), RestrictedExpression::new_bool(t));
+    }
+    if let Some(env) = &input.environment {
+        attrs.insert(
+            "environment".into(),
+            string(&env.trim().to_ascii_lowercase()),
+        );
+    }
+    let tags = input
+        .rules
+        .iter()
+        .take(crate::input::MAX_SET_ITEMS)
+        .map(|(k, v)| (k.clone(), long(*v)));
+    Entity::new_with_tags(
+        uid("Version", &version_id(input))?,
+        attrs,
+        std::iter::empty(),
+        tags,
+    )
+    .map_err(|e| PolicyError::Request(e.to_string()))
 }
 
 fn version_id(input: &GateInput) -> String {
@@ -517,7 +567,9 @@ fn placeholder(name: &str, input: &GateInput, count: usize) -> Option<String> {
             if let Some(s) = name.strip_prefix("findings.") {
                 input.findings.get(Severity::from_str(s).ok()?)
             } else if let Some(c) = name.strip_prefix("categories.") {
-                input.categories.get(Category::from_str(&c.replace('_', "-")).ok()?)
+                input
+                    .categories
+                    .get(Category::from_str(&c.replace('_', "-")).ok()?)
             } else if let Some(r) = name.strip_prefix("rules.") {
                 input.rules.get(r).copied().unwrap_or(0)
             } else {
@@ -526,4 +578,51 @@ fn placeholder(name: &str, input: &GateInput, count: usize) -> Option<String> {
         }
     };
     Some(v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_entity_conforms_to_the_schema() {
+        let gate = Gate::default_policies().unwrap();
+        let mut input = GateInput {
+            platform: "forge".into(),
+            name: "acme-jira-sync".into(),
+            version: "2.1.0".into(),
+            trusted_source: Some(false),
+            environment: Some("Prod".into()),
+            previous: Some(crate::input::CapabilityDiff::default()),
+            ..GateInput::default()
+        };
+        input.rules.insert("js/eval".into(), 2);
+        input.capabilities.insert("network-egress".into());
+        input.data_classes.insert("pii".into());
+        let entity = version_entity(&input).unwrap();
+        let checked = Entities::from_entities([entity], Some(&gate.schema));
+        assert!(checked.is_ok(), "{checked:?}");
+        let request = Request::new(
+            gate.principal.clone(),
+            uid("Action", "reject").unwrap(),
+            uid("Version", &version_id(&input)).unwrap(),
+            Context::empty(),
+            Some(&gate.schema),
+        );
+        assert!(request.is_ok(), "{request:?}");
+    }
+
+    #[test]
+    fn placeholders_render_and_unknown_ones_stay() {
+        let mut input = GateInput::default();
+        input.findings.high = 3;
+        input.categories.supply_chain = 2;
+        input.rules.insert("js/eval".into(), 4);
+        let out = render(
+            "{findings.high} high, {categories.supply_chain} sc, {rules.js/eval} eval, {count} cited, {nope}, {unclosed",
+            &input,
+            7,
+        );
+        assert_eq!(out, "3 high, 2 sc, 4 eval, 7 cited, {nope}, {unclosed");
+    }
 }

@@ -146,9 +146,12 @@ impl Signal {
     /// also works for [`Signal::MaliciousDependency`]), or a boolean property of the same
     /// name set to `true`. Without one, the signal is inferred from the category and the
     /// rule id, so findings of analyzers that predate the convention still count:
-    /// a dependency finding whose rule id or advisory id says `malicious` / `MAL-`, a
-    /// capability finding whose rule id says `undeclared` and `egress`/`host`/`network`,
-    /// a supply-chain rule id naming `obfusc`, `binary`/`native`, `download`,
+    /// a dependency finding tagged `malware` or whose rule id or advisory id says
+    /// `malicious` / `MAL-` (`deps/malicious-package`), a capability finding whose rule id
+    /// says `undeclared` and `egress`/`host`/`network` (`capability/undeclared-egress`), a
+    /// supply-chain rule id naming `obfusc` (`supply-chain/obfuscated-code`),
+    /// `binary`/`native-addon`/`prebuilt` (`supply-chain/native-binary`), `download` with
+    /// `exec`/`run`/`install` (`supply-chain/install-script-download-exec`), or
     /// `install-script`/`lifecycle`.
     pub fn of(f: &Finding) -> Vec<Signal> {
         let mut out = Vec::new();
@@ -162,6 +165,7 @@ impl Signal {
         let malicious = tagged("malicious-dependency")
             || (f.category == Category::Dependency
                 && (tagged("malicious")
+                    || tagged("malware")
                     || has("malicious")
                     || has("malware")
                     || f.properties.values().any(mentions_mal_advisory)
@@ -171,10 +175,7 @@ impl Signal {
         }
         if f.category == Category::Secret || tagged("secret") {
             out.push(Signal::Secret);
-            if tagged("verified-secret")
-                || tagged("verified")
-                || f.confidence == Confidence::High
-            {
+            if tagged("verified-secret") || tagged("verified") || f.confidence == Confidence::High {
                 out.push(Signal::VerifiedSecret);
             }
         }
@@ -191,12 +192,13 @@ impl Signal {
         {
             out.push(Signal::DownloadExecute);
         }
-        if tagged("lifecycle-script")
-            || (supply && (has("install-script") || has("lifecycle")))
-        {
+        if tagged("lifecycle-script") || (supply && (has("install-script") || has("lifecycle"))) {
             out.push(Signal::LifecycleScript);
         }
-        if tagged("native-binary") || (supply && (has("binary") || has("native"))) {
+        // Not `install-script-native-build`: compiling shipped C++ source is reviewable.
+        if tagged("native-binary")
+            || (supply && (has("binary") || has("native-addon") || has("prebuilt")))
+        {
             out.push(Signal::NativeBinary);
         }
         if tagged("obfuscation") || tagged("obfuscated") || (supply && has("obfusc")) {

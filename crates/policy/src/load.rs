@@ -147,33 +147,23 @@ pub(crate) fn load(
     let mut set = PolicySet::new();
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     for source in sources {
-        let parsed: PolicySet = source.text.parse().map_err(|e: cedar_policy::ParseErrors| {
-            PolicyError::Parse {
+        let parsed: PolicySet = source
+            .text
+            .parse()
+            .map_err(|e: cedar_policy::ParseErrors| PolicyError::Parse {
                 file: source.name.clone(),
                 message: describe(&e, &source.text),
-            }
-        })?;
+            })?;
         if parsed.templates().next().is_some() {
             return Err(PolicyError::Policy {
                 file: source.name.clone(),
                 message: "policy templates are not supported; write static policies".into(),
             });
         }
-        let validation = validator.validate(&parsed, ValidationMode::Strict);
-        if !validation.validation_passed() {
-            let message = validation
-                .validation_errors()
-                .map(|e| describe(e, &source.text))
-                .collect::<Vec<_>>()
-                .join("; ");
-            return Err(PolicyError::Invalid {
-                file: source.name.clone(),
-                message,
-            });
-        }
+        // Renamed to their `@id`s before validating, so errors name the policy as written.
+        let mut renamed = PolicySet::new();
         for policy in parsed.policies() {
             let id = policy_id(policy, source)?;
-            check(policy, &source.name)?;
             if let Some(first) = files.get(&id) {
                 return Err(PolicyError::Policy {
                     file: source.name.clone(),
@@ -186,12 +176,30 @@ pub(crate) fn load(
                     reason: format!("more than {MAX_POLICIES} policies"),
                 });
             }
-            set.add(policy.new_id(PolicyId::new(&id)))
-                .map_err(|e| PolicyError::Policy {
-                    file: source.name.clone(),
-                    message: e.to_string(),
-                })?;
+            let policy = policy.new_id(PolicyId::new(&id));
+            let add_err = |e: cedar_policy::PolicySetError| PolicyError::Policy {
+                file: source.name.clone(),
+                message: e.to_string(),
+            };
+            renamed.add(policy.clone()).map_err(add_err)?;
+            set.add(policy).map_err(add_err)?;
             files.insert(id, source.name.clone());
+        }
+        let validation = validator.validate(&renamed, ValidationMode::Strict);
+        if !validation.validation_passed() {
+            let message = validation
+                .validation_errors()
+                .map(|e| describe(e, &source.text))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(PolicyError::Invalid {
+                file: source.name.clone(),
+                message,
+            });
+        }
+        // Checked after validation: a type error is the more useful message.
+        for policy in renamed.policies() {
+            check(policy, &source.name)?;
         }
     }
     if files.is_empty() {

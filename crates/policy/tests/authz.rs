@@ -1,7 +1,7 @@
 //! Role × action table for the default authorization policies, and the guard rails
 //! (separation of duties, justification, prod promotion, self role change, kill switch).
 
-use portcullis_policy::{Action, Authorizer, Principal, PolicyError, Resource, ResourceKind, Role};
+use portcullis_policy::{Action, Authorizer, PolicyError, Principal, Resource, ResourceKind, Role};
 use std::collections::BTreeSet;
 
 fn authorizer() -> Authorizer {
@@ -36,7 +36,10 @@ fn favourable(action: Action) -> Resource {
         .submitted_by("dave")
         .with_risk("medium")
         .in_environment("staging")
-        .with_attr("justification", "finding is in test fixture code, not shipped")
+        .with_attr(
+            "justification",
+            "finding is in test fixture code, not shipped",
+        )
         .with_attr("approved", true)
         .with_attr("signed", true)
 }
@@ -97,7 +100,11 @@ fn expected(role: Role) -> BTreeSet<Action> {
             Promote,
             ReadIncidents,
         ],
-        Role::Auditor => Action::ALL.iter().copied().filter(|a| a.is_read()).collect(),
+        Role::Auditor => Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.is_read())
+            .collect(),
         Role::PlatformRuntime => vec![ReadStatus],
     };
     let mut set: BTreeSet<Action> = v.into_iter().collect();
@@ -123,11 +130,18 @@ fn every_role_times_every_action() {
                 ));
             }
             if d.allowed {
-                assert!(!d.policies.is_empty(), "{role} {action}: no determining policy");
+                assert!(
+                    !d.policies.is_empty(),
+                    "{role} {action}: no determining policy"
+                );
             }
         }
     }
-    assert!(mismatches.is_empty(), "unexpected decisions:\n{}", mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "unexpected decisions:\n{}",
+        mismatches.join("\n")
+    );
 }
 
 #[test]
@@ -149,7 +163,10 @@ fn nobody_without_a_role_gets_anything() {
     for &action in Action::ALL {
         let d = authz.authorize(&nobody, action, &favourable(action));
         assert!(!d.allowed, "{action}");
-        assert!(d.policies.is_empty(), "default deny has no determining policy");
+        assert!(
+            d.policies.is_empty(),
+            "default deny has no determining policy"
+        );
     }
 }
 
@@ -157,8 +174,15 @@ fn nobody_without_a_role_gets_anything() {
 fn submitter_can_never_approve_their_own_version() {
     let authz = authorizer();
     // Alice holds every approving role and submitted the version herself.
-    let alice = Principal::new("alice", [Role::Reviewer, Role::SecurityChampion, Role::SecuritySteward])
-        .with_team("payments");
+    let alice = Principal::new(
+        "alice",
+        [
+            Role::Reviewer,
+            Role::SecurityChampion,
+            Role::SecuritySteward,
+        ],
+    )
+    .with_team("payments");
     let own = Resource::new(ResourceKind::Version, "acme-crm@2.0.0")
         .owned_by("payments")
         .submitted_by("alice")
@@ -167,7 +191,11 @@ fn submitter_can_never_approve_their_own_version() {
     for action in [Action::Approve, Action::Review, Action::GrantWaiver] {
         let d = authz.authorize(&alice, action, &own);
         assert!(!d.allowed, "{action}");
-        assert_eq!(d.policies, vec!["sod-no-self-approval".to_string()], "{action}");
+        assert_eq!(
+            d.policies,
+            vec!["sod-no-self-approval".to_string()],
+            "{action}"
+        );
     }
     // The same principal may approve someone else's version.
     let other = own.clone().submitted_by("bob");
@@ -189,7 +217,11 @@ fn approval_tier_follows_risk() {
         let v = Resource::new(ResourceKind::Version, "x@1.0.0")
             .submitted_by("dave")
             .with_risk(risk);
-        assert_eq!(authz.authorize(&reviewer, Action::Approve, &v).allowed, reviewer_ok, "{risk}");
+        assert_eq!(
+            authz.authorize(&reviewer, Action::Approve, &v).allowed,
+            reviewer_ok,
+            "{risk}"
+        );
         let d = authz.authorize(&champion, Action::Approve, &v);
         assert!(d.allowed, "champion {risk}");
         assert_eq!(d.policies, vec!["champion-approves-any-risk".to_string()]);
@@ -215,11 +247,27 @@ fn waivers_need_security_role_and_justification() {
     assert!(!d.allowed);
     assert_eq!(d.policies, vec!["waiver-needs-justification".to_string()]);
     let blank = waiver.clone().with_attr("justification", "   \t");
-    assert!(!authz.authorize(&steward, Action::GrantWaiver, &blank).allowed);
+    assert!(
+        !authz
+            .authorize(&steward, Action::GrantWaiver, &blank)
+            .allowed
+    );
     let justified = waiver.with_attr("justification", "compensating control: egress proxy");
-    assert!(authz.authorize(&steward, Action::GrantWaiver, &justified).allowed);
-    assert!(!authz.authorize(&alice(Role::Reviewer), Action::GrantWaiver, &justified).allowed);
-    assert!(!authz.authorize(&alice(Role::Developer), Action::GrantWaiver, &justified).allowed);
+    assert!(
+        authz
+            .authorize(&steward, Action::GrantWaiver, &justified)
+            .allowed
+    );
+    assert!(
+        !authz
+            .authorize(&alice(Role::Reviewer), Action::GrantWaiver, &justified)
+            .allowed
+    );
+    assert!(
+        !authz
+            .authorize(&alice(Role::Developer), Action::GrantWaiver, &justified)
+            .allowed
+    );
 }
 
 #[test]
@@ -231,7 +279,12 @@ fn prod_promotion_needs_an_approved_signed_version() {
         (base.clone().in_environment("staging"), true),
         (base.clone(), false),
         (base.clone().in_environment("prod"), false),
-        (base.clone().in_environment("prod").with_attr("approved", true), false),
+        (
+            base.clone()
+                .in_environment("prod")
+                .with_attr("approved", true),
+            false,
+        ),
         (
             base.clone()
                 .in_environment(" Prod ")
@@ -259,13 +312,33 @@ fn quarantine_is_a_kill_switch_but_release_needs_a_steward() {
     let v = Resource::new(ResourceKind::Version, "acme-crm@1.4.0")
         .in_environment("prod")
         .with_attr("justification", "IOC matched in incident INC-42");
-    for role in [Role::PlatformEngineer, Role::SecurityChampion, Role::SecuritySteward] {
-        assert!(authz.authorize(&alice(role), Action::Quarantine, &v).allowed, "{role}");
+    for role in [
+        Role::PlatformEngineer,
+        Role::SecurityChampion,
+        Role::SecuritySteward,
+    ] {
+        assert!(
+            authz
+                .authorize(&alice(role), Action::Quarantine, &v)
+                .allowed,
+            "{role}"
+        );
     }
-    for role in [Role::PlatformEngineer, Role::SecurityChampion, Role::Reviewer] {
-        assert!(!authz.authorize(&alice(role), Action::Release, &v).allowed, "{role}");
+    for role in [
+        Role::PlatformEngineer,
+        Role::SecurityChampion,
+        Role::Reviewer,
+    ] {
+        assert!(
+            !authz.authorize(&alice(role), Action::Release, &v).allowed,
+            "{role}"
+        );
     }
-    assert!(authz.authorize(&alice(Role::SecuritySteward), Action::Release, &v).allowed);
+    assert!(
+        authz
+            .authorize(&alice(Role::SecuritySteward), Action::Release, &v)
+            .allowed
+    );
     let unjustified = Resource::new(ResourceKind::Version, "acme-crm@1.4.0");
     let d = authz.authorize(&alice(Role::SecuritySteward), Action::Release, &unjustified);
     assert!(!d.allowed);
@@ -275,12 +348,20 @@ fn quarantine_is_a_kill_switch_but_release_needs_a_steward() {
 fn developers_only_touch_their_own_team() {
     let authz = authorizer();
     let dev = alice(Role::Developer);
-    for action in [Action::Submit, Action::ReadSubmission, Action::UpdateExtension, Action::ReadCatalog] {
+    for action in [
+        Action::Submit,
+        Action::ReadSubmission,
+        Action::UpdateExtension,
+        Action::ReadCatalog,
+    ] {
         let other = Resource::new(kind_for(action), "billing-node").owned_by("billing");
         let d = authz.authorize(&dev, action, &other);
         assert!(!d.allowed, "{action} on another team's record");
         let unowned = Resource::new(kind_for(action), "orphan");
-        assert!(!authz.authorize(&dev, action, &unowned).allowed, "{action} unowned");
+        assert!(
+            !authz.authorize(&dev, action, &unowned).allowed,
+            "{action} unowned"
+        );
     }
     // The catalog itself is visible.
     let catalog = Resource::new(ResourceKind::Catalog, "catalog");
@@ -307,7 +388,11 @@ fn malformed_requests_are_denied_with_a_reason() {
     let typo = Resource::new(ResourceKind::Waiver, "w-1").with_attr("justifcation", "because");
     let d = authz.authorize(&steward, Action::GrantWaiver, &typo);
     assert!(!d.allowed);
-    assert!(d.errors.iter().any(|e| e.contains("justifcation")), "{:?}", d.errors);
+    assert!(
+        d.errors.iter().any(|e| e.contains("justifcation")),
+        "{:?}",
+        d.errors
+    );
     // Wrong type.
     let wrong = Resource::new(ResourceKind::Version, "v")
         .in_environment("prod")
@@ -317,19 +402,36 @@ fn malformed_requests_are_denied_with_a_reason() {
     assert!(!d.allowed && !d.errors.is_empty(), "{d:?}");
     // Absurd ids.
     let huge = Principal::new("x".repeat(10_000), [Role::Auditor]);
-    let d = authz.authorize(&huge, Action::ReadAudit, &Resource::new(ResourceKind::Audit, "log"));
+    let d = authz.authorize(
+        &huge,
+        Action::ReadAudit,
+        &Resource::new(ResourceKind::Audit, "log"),
+    );
     assert!(!d.allowed && !d.errors.is_empty());
     // Ids with Cedar syntax in them are data, not code.
     let tricky = Principal::new("\"} permit(principal,action,resource); //", [Role::Auditor]);
-    let d = authz.authorize(&tricky, Action::ReadAudit, &Resource::new(ResourceKind::Audit, "\"log"));
+    let d = authz.authorize(
+        &tricky,
+        Action::ReadAudit,
+        &Resource::new(ResourceKind::Audit, "\"log"),
+    );
     assert!(d.allowed, "{d:?}");
 }
 
 #[test]
 fn names_parse_from_kebab_snake_and_case() {
-    assert_eq!("security-champion".parse::<Role>().unwrap(), Role::SecurityChampion);
-    assert_eq!("Platform_Engineer".parse::<Role>().unwrap(), Role::PlatformEngineer);
-    assert_eq!("grant-waiver".parse::<Action>().unwrap(), Action::GrantWaiver);
+    assert_eq!(
+        "security-champion".parse::<Role>().unwrap(),
+        Role::SecurityChampion
+    );
+    assert_eq!(
+        "Platform_Engineer".parse::<Role>().unwrap(),
+        Role::PlatformEngineer
+    );
+    assert_eq!(
+        "grant-waiver".parse::<Action>().unwrap(),
+        Action::GrantWaiver
+    );
     assert!("admin".parse::<Role>().is_err());
     let json = serde_json::to_string(&Role::PlatformRuntime).unwrap();
     assert_eq!(json, "\"platform-runtime\"");
@@ -349,7 +451,15 @@ fn custom_policy_dir_replaces_defaults_and_is_validated() {
     let authz = Authorizer::from_dir(dir.path()).unwrap();
     assert_eq!(authz.policy_ids(), ["everyone-reads-status".to_string()]);
     let nobody = Principal::new("x", []);
-    assert!(authz.authorize(&nobody, Action::ReadStatus, &Resource::new(ResourceKind::Status, "s")).allowed);
+    assert!(
+        authz
+            .authorize(
+                &nobody,
+                Action::ReadStatus,
+                &Resource::new(ResourceKind::Status, "s")
+            )
+            .allowed
+    );
 
     // An attribute the schema does not have: refused at load, naming the file and line.
     std::fs::write(
@@ -363,4 +473,39 @@ fn custom_policy_dir_replaces_defaults_and_is_validated() {
     assert!(msg.contains("zz-bad.cedar"), "{msg}");
     assert!(msg.contains("owner"), "{msg}");
     assert!(msg.contains("line 3"), "{msg}");
+}
+
+#[test]
+fn custom_forbid_on_an_action_group_applies_to_every_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let defaults = portcullis_policy::DEFAULT_AUTHZ_POLICIES;
+    for (name, text) in defaults {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("freeze.cedar"),
+        "@id(\"change-freeze\")\nforbid (principal, action in Action::\"write\", resource)\nunless { principal in Role::\"security-steward\" };\n",
+    )
+    .unwrap();
+    let authz = Authorizer::from_dir(dir.path()).unwrap();
+    let pe = alice(Role::PlatformEngineer);
+    let d = authz.authorize(&pe, Action::Quarantine, &favourable(Action::Quarantine));
+    assert!(!d.allowed);
+    assert_eq!(d.policies, vec!["change-freeze".to_string()]);
+    // Reads are not in the group; stewards are exempt.
+    assert!(
+        authz
+            .authorize(&pe, Action::ReadCatalog, &favourable(Action::ReadCatalog))
+            .allowed
+    );
+    let steward = alice(Role::SecuritySteward);
+    assert!(
+        authz
+            .authorize(
+                &steward,
+                Action::Quarantine,
+                &favourable(Action::Quarantine)
+            )
+            .allowed
+    );
 }

@@ -24,7 +24,12 @@ module.exports = { AcmeCrm };
 
 fn at(needle: &str) -> Location {
     let off = NODE_JS.find(needle).expect("needle in fixture");
-    Location::from_offsets("dist/nodes/AcmeCrm/AcmeCrm.node.js", NODE_JS, off, off + needle.len())
+    Location::from_offsets(
+        "dist/nodes/AcmeCrm/AcmeCrm.node.js",
+        NODE_JS,
+        off,
+        off + needle.len(),
+    )
 }
 
 fn command_injection(sev: Severity) -> Finding {
@@ -73,7 +78,13 @@ fn malicious_dep() -> Finding {
 }
 
 fn supply_chain(rule: &str, sev: Severity, path: &str) -> Finding {
-    Finding::new(rule, Category::SupplyChain, sev, format!("{rule} in {path}"), Location::file(path))
+    Finding::new(
+        rule,
+        Category::SupplyChain,
+        sev,
+        format!("{rule} in {path}"),
+        Location::file(path),
+    )
 }
 
 fn report(mut findings: Vec<Finding>) -> ScanReport {
@@ -84,15 +95,26 @@ fn report(mut findings: Vec<Finding>) -> ScanReport {
             channel: Channel::BackendHttp,
             host: HostPattern::Exact("telemetry.evil.example".into()),
         },
-        Evidence { path: "dist/nodes/AcmeCrm/AcmeCrm.node.js".into(), line: Some(7), source: "js/cap-fetch".into() },
+        Evidence {
+            path: "dist/nodes/AcmeCrm/AcmeCrm.node.js".into(),
+            line: Some(7),
+            source: "js/cap-fetch".into(),
+        },
     );
     observed.add(
         Capability::ChildProcess { command: None },
-        Evidence { path: "dist/nodes/AcmeCrm/AcmeCrm.node.js".into(), line: Some(5), source: "js/cap-child-process".into() },
+        Evidence {
+            path: "dist/nodes/AcmeCrm/AcmeCrm.node.js".into(),
+            line: Some(5),
+            source: "js/cap-child-process".into(),
+        },
     );
     ScanReport {
         schema_version: "1.0".into(),
-        tool: ToolInfo { name: "portcullis".into(), version: "0.1.0".into() },
+        tool: ToolInfo {
+            name: "portcullis".into(),
+            version: "0.1.0".into(),
+        },
         target: TargetInfo {
             source: "n8n-nodes-acme-crm-1.4.0.tgz".into(),
             origin: Origin::Tarball,
@@ -143,16 +165,38 @@ fn clean_extension_is_approved_without_reasons() {
 
 #[test]
 fn critical_finding_rejects_and_every_policy_is_explained() {
-    let r = report(vec![command_injection(Severity::Critical), hardcoded_token(Confidence::Medium)]);
-    let critical_fp = r.findings.iter().find(|f| f.severity == Severity::Critical).unwrap().fingerprint.clone();
-    let high_fp = r.findings.iter().find(|f| f.severity == Severity::High).unwrap().fingerprint.clone();
+    let r = report(vec![
+        command_injection(Severity::Critical),
+        hardcoded_token(Confidence::Medium),
+    ]);
+    let critical_fp = r
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::Critical)
+        .unwrap()
+        .fingerprint
+        .clone();
+    let high_fp = r
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::High)
+        .unwrap()
+        .fingerprint
+        .clone();
     let d = gate().evaluate(&GateInput::from_report(&r)).unwrap();
     assert_eq!(d.outcome, Outcome::Reject);
-    assert_eq!(ids(&d), ["reject-critical-findings", "quarantine-high-findings"]);
+    assert_eq!(
+        ids(&d),
+        ["reject-critical-findings", "quarantine-high-findings"]
+    );
     let critical = &d.reasons[0];
     assert_eq!(critical.outcome, Outcome::Reject);
     assert_eq!(critical.findings, vec![critical_fp]);
-    assert!(critical.message.starts_with("1 critical finding(s)"), "{}", critical.message);
+    assert!(
+        critical.message.starts_with("1 critical finding(s)"),
+        "{}",
+        critical.message
+    );
     assert!(critical.remediation.as_deref().unwrap().contains("waiver"));
     assert_eq!(d.reasons[1].findings, vec![high_fp]);
     // Nobody can approve a rejected version into the registry by review.
@@ -184,7 +228,11 @@ fn high_findings_quarantine_for_a_security_champion() {
     assert_eq!(d.outcome, Outcome::Quarantine);
     assert_eq!(ids(&d), ["quarantine-high-findings"]);
     assert_eq!(d.reasons[0].findings.len(), 2, "both occurrences cited");
-    assert!(d.reasons[0].message.starts_with("2 high-severity"), "{}", d.reasons[0].message);
+    assert!(
+        d.reasons[0].message.starts_with("2 high-severity"),
+        "{}",
+        d.reasons[0].message
+    );
     assert_eq!(d.required_reviewers, ["security-champion"]);
 }
 
@@ -194,7 +242,42 @@ fn malicious_dependency_rejects() {
     assert_eq!(input.malicious_dependencies, 1);
     let d = gate().evaluate(&input).unwrap();
     assert_eq!(d.outcome, Outcome::Reject);
-    assert!(ids(&d).contains(&"reject-malicious-dependency"), "{:?}", ids(&d));
+    assert!(
+        ids(&d).contains(&"reject-malicious-dependency"),
+        "{:?}",
+        ids(&d)
+    );
+}
+
+#[test]
+fn malicious_package_rule_of_the_deps_analyzer_rejects() {
+    let f = Finding::new(
+        "deps/malicious-package",
+        Category::Dependency,
+        Severity::Critical,
+        "flatmap-streams@0.1.1 is malicious",
+        Location::file("package-lock.json"),
+    )
+    .with_property("malicious", true)
+    .with_tag("malware");
+    let vulnerable = Finding::new(
+        "deps/vulnerable-dependency",
+        Category::Dependency,
+        Severity::Medium,
+        "lodash@4.17.20: prototype pollution",
+        Location::file("package-lock.json"),
+    )
+    .with_property("malicious", false)
+    .with_tag("vulnerability");
+    let input = GateInput::from_report(&report(vec![f, vulnerable]));
+    assert_eq!(input.malicious_dependencies, 1);
+    assert_eq!(input.categories.dependency, 2);
+    let d = gate().evaluate(&input).unwrap();
+    assert_eq!(
+        ids(&d),
+        ["reject-critical-findings", "reject-malicious-dependency"]
+    );
+    assert_eq!(d.reasons[1].findings.len(), 1);
 }
 
 #[test]
@@ -203,35 +286,85 @@ fn high_confidence_secret_rejects_low_confidence_quarantines() {
     assert_eq!((sure.secrets, sure.verified_secrets), (1, 1));
     let d = gate().evaluate(&sure).unwrap();
     assert_eq!(d.outcome, Outcome::Reject);
-    assert_eq!(ids(&d), ["reject-verified-secrets", "quarantine-high-findings"]);
+    assert_eq!(
+        ids(&d),
+        ["reject-verified-secrets", "quarantine-high-findings"]
+    );
 
     let unsure = GateInput::from_report(&report(vec![hardcoded_token(Confidence::Low)]));
     assert_eq!((unsure.secrets, unsure.verified_secrets), (1, 0));
-    assert_eq!(gate().evaluate(&unsure).unwrap().outcome, Outcome::Quarantine);
+    assert_eq!(
+        gate().evaluate(&unsure).unwrap().outcome,
+        Outcome::Quarantine
+    );
 }
 
 #[test]
 fn supply_chain_signals() {
     let cases = [
-        (supply_chain("supply-chain/install-script-download-exec", Severity::High, "package.json"), "reject-download-execute", Outcome::Reject),
-        (supply_chain("supply-chain/obfuscated-code", Severity::Medium, "dist/index.js"), "reject-obfuscated-code", Outcome::Reject),
-        (supply_chain("supply-chain/native-binary", Severity::Medium, "prebuilds/linux-x64/addon.node"), "quarantine-native-binaries", Outcome::Quarantine),
-        (undeclared_egress(), "quarantine-undeclared-egress", Outcome::Quarantine),
+        (
+            supply_chain(
+                "supply-chain/install-script-download-exec",
+                Severity::High,
+                "package.json",
+            ),
+            "reject-download-execute",
+            Outcome::Reject,
+        ),
+        (
+            supply_chain(
+                "supply-chain/obfuscated-code",
+                Severity::Medium,
+                "dist/index.js",
+            ),
+            "reject-obfuscated-code",
+            Outcome::Reject,
+        ),
+        (
+            supply_chain(
+                "supply-chain/native-binary",
+                Severity::Medium,
+                "prebuilds/linux-x64/addon.node",
+            ),
+            "quarantine-native-binaries",
+            Outcome::Quarantine,
+        ),
+        (
+            undeclared_egress(),
+            "quarantine-undeclared-egress",
+            Outcome::Quarantine,
+        ),
     ];
     for (finding, policy, outcome) in cases {
         let rule = finding.rule_id.clone();
-        let d = gate().evaluate(&GateInput::from_report(&report(vec![finding]))).unwrap();
+        let d = gate()
+            .evaluate(&GateInput::from_report(&report(vec![finding])))
+            .unwrap();
         assert_eq!(d.outcome, outcome, "{rule}");
         assert!(ids(&d).contains(&policy), "{rule}: {:?}", ids(&d));
         let reason = d.reasons.iter().find(|r| r.policy == policy).unwrap();
         assert_eq!(reason.findings.len(), 1, "{rule}: evidence cited");
     }
     // An explicit tag works whatever the rule id.
-    let tagged = supply_chain("supply-chain/postinstall", Severity::Low, "package.json").with_tag("download-execute");
-    let d = gate().evaluate(&GateInput::from_report(&report(vec![tagged]))).unwrap();
+    let tagged = supply_chain("supply-chain/postinstall", Severity::Low, "package.json")
+        .with_tag("download-execute");
+    let d = gate()
+        .evaluate(&GateInput::from_report(&report(vec![tagged])))
+        .unwrap();
     assert_eq!(d.outcome, Outcome::Reject);
+    // A native build from shipped source is a lifecycle script, not a shipped binary.
+    let build = GateInput::from_report(&report(vec![supply_chain(
+        "supply-chain/install-script-native-build",
+        Severity::Low,
+        "package.json",
+    )]));
+    assert_eq!((build.lifecycle_scripts, build.native_binaries), (1, 0));
     // A plain lifecycle script is counted but not gated by default.
-    let plain = GateInput::from_report(&report(vec![supply_chain("supply-chain/install-script", Severity::Low, "package.json")]));
+    let plain = GateInput::from_report(&report(vec![supply_chain(
+        "supply-chain/install-script",
+        Severity::Low,
+        "package.json",
+    )]));
     assert_eq!(plain.lifecycle_scripts, 1);
     assert_eq!(gate().evaluate(&plain).unwrap().outcome, Outcome::Approve);
 }
@@ -245,28 +378,51 @@ fn registry_context_untrusted_source_and_new_capabilities() {
     assert_eq!(d.outcome, Outcome::Quarantine);
     assert_eq!(ids(&d), ["quarantine-untrusted-source"]);
     untrusted.trusted_source = Some(true);
-    assert_eq!(gate().evaluate(&untrusted).unwrap().outcome, Outcome::Approve);
+    assert_eq!(
+        gate().evaluate(&untrusted).unwrap().outcome,
+        Outcome::Approve
+    );
 
     // v1.3.0 only talked to api.acme.example; v1.4.0 adds a host and a child process.
     let mut previous = CapabilitySet::new();
-    let ev = Evidence { path: "a.js".into(), line: None, source: "js/cap-fetch".into() };
+    let ev = Evidence {
+        path: "a.js".into(),
+        line: None,
+        source: "js/cap-fetch".into(),
+    };
     previous.add(
-        Capability::NetworkEgress { channel: Channel::BackendHttp, host: HostPattern::Exact("api.acme.example".into()) },
+        Capability::NetworkEgress {
+            channel: Channel::BackendHttp,
+            host: HostPattern::Exact("api.acme.example".into()),
+        },
         ev.clone(),
     );
     let mut current = previous.clone();
     current.add(
-        Capability::NetworkEgress { channel: Channel::ClientFetch, host: HostPattern::Exact("api.acme.example".into()) },
+        Capability::NetworkEgress {
+            channel: Channel::ClientFetch,
+            host: HostPattern::Exact("api.acme.example".into()),
+        },
         ev.clone(),
     );
     current.extend(r.observed.clone());
     let input = GateInput::from_report(&r).with_previous(&previous, &current, 0);
     let diff = input.previous.unwrap();
-    assert_eq!((diff.new_hosts, diff.new_processes, diff.new_scopes), (1, 1, 0));
+    assert_eq!(
+        (diff.new_hosts, diff.new_processes, diff.new_scopes),
+        (1, 1, 0)
+    );
     let d = gate().evaluate(&input).unwrap();
     assert_eq!(d.outcome, Outcome::Quarantine);
-    assert_eq!(ids(&d), ["quarantine-new-hosts", "quarantine-new-processes"]);
-    assert!(d.reasons[0].message.contains("1 host(s)"), "{}", d.reasons[0].message);
+    assert_eq!(
+        ids(&d),
+        ["quarantine-new-hosts", "quarantine-new-processes"]
+    );
+    assert!(
+        d.reasons[0].message.contains("1 host(s)"),
+        "{}",
+        d.reasons[0].message
+    );
     assert_eq!(d.required_reviewers, ["reviewer", "security-champion"]);
 
     // Same capabilities as before: nothing new.
@@ -304,7 +460,10 @@ when { resource.platform == "grafana" };
 "#,
     )]);
     let g = Gate::from_dir(dir.path()).unwrap();
-    let two = GateInput::from_report(&report(vec![command_injection(Severity::Low), command_injection(Severity::Low)]));
+    let two = GateInput::from_report(&report(vec![
+        command_injection(Severity::Low),
+        command_injection(Severity::Low),
+    ]));
     let d = g.evaluate(&two).unwrap();
     assert_eq!(d.outcome, Outcome::Reject);
     assert_eq!(d.reasons[0].message, "2 command injection(s)");
@@ -376,10 +535,16 @@ fn invalid_policies_are_refused_with_file_and_reason() {
     let p = "@id(\"same\")\n@message(\"m\")\npermit (principal, action == Action::\"reject\", resource);\n";
     let dir = policy_dir(&[("a.cedar", p), ("b.cedar", p)]);
     let msg = Gate::from_dir(dir.path()).unwrap_err().to_string();
-    assert!(msg.contains("b.cedar") && msg.contains("duplicate") && msg.contains("a.cedar"), "{msg}");
+    assert!(
+        msg.contains("b.cedar") && msg.contains("duplicate") && msg.contains("a.cedar"),
+        "{msg}"
+    );
     // Empty directory.
     let empty = tempfile::tempdir().unwrap();
-    assert!(matches!(Gate::from_dir(empty.path()), Err(PolicyError::NoPolicies { .. })));
+    assert!(matches!(
+        Gate::from_dir(empty.path()),
+        Err(PolicyError::NoPolicies { .. })
+    ));
 }
 
 #[test]
@@ -391,15 +556,24 @@ fn shipped_policy_directory_validates() {
     // Loading the shipped files from disk gives the same decisions as the embedded copy.
     let from_disk = Gate::from_dir(&dir).unwrap();
     let input = GateInput::from_report(&report(vec![command_injection(Severity::Critical)]));
-    assert_eq!(from_disk.evaluate(&input).unwrap(), gate().evaluate(&input).unwrap());
+    assert_eq!(
+        from_disk.evaluate(&input).unwrap(),
+        gate().evaluate(&input).unwrap()
+    );
 }
 
 #[test]
 fn replay_reports_every_changed_outcome() {
     let inputs = vec![
         ("clean", GateInput::from_report(&report(vec![]))),
-        ("medium", GateInput::from_report(&report(vec![command_injection(Severity::Medium)]))),
-        ("critical", GateInput::from_report(&report(vec![command_injection(Severity::Critical)]))),
+        (
+            "medium",
+            GateInput::from_report(&report(vec![command_injection(Severity::Medium)])),
+        ),
+        (
+            "critical",
+            GateInput::from_report(&report(vec![command_injection(Severity::Critical)])),
+        ),
     ];
     let g = gate();
     let recorded: Vec<RecordedDecision> = inputs
@@ -411,8 +585,15 @@ fn replay_reports_every_changed_outcome() {
         })
         .collect();
     // Round trip through JSON Lines.
-    let jsonl: String = recorded.iter().map(|r| serde_json::to_string(r).unwrap() + "\n").collect();
-    let parsed = parse_recorded("decisions.jsonl", &format!("# recorded by the registry\n{jsonl}\n")).unwrap();
+    let jsonl: String = recorded
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap() + "\n")
+        .collect();
+    let parsed = parse_recorded(
+        "decisions.jsonl",
+        &format!("# recorded by the registry\n{jsonl}\n"),
+    )
+    .unwrap();
     assert_eq!(parsed, recorded);
 
     let same = test_policies(&g, &parsed);
@@ -427,15 +608,39 @@ fn replay_reports_every_changed_outcome() {
     let candidate = Gate::from_dir(dir.path()).unwrap();
     let report = test_policies(&candidate, &parsed);
     assert!(!report.passed());
-    assert_eq!((report.unchanged, report.stricter, report.more_lenient), (1, 1, 1));
-    let medium = report.changed.iter().find(|c| c.id.as_deref() == Some("medium")).unwrap();
-    assert_eq!((medium.recorded, medium.now), (Outcome::Approve, Outcome::Quarantine));
+    assert_eq!(
+        (report.unchanged, report.stricter, report.more_lenient),
+        (1, 1, 1)
+    );
+    let medium = report
+        .changed
+        .iter()
+        .find(|c| c.id.as_deref() == Some("medium"))
+        .unwrap();
+    assert_eq!(
+        (medium.recorded, medium.now),
+        (Outcome::Approve, Outcome::Quarantine)
+    );
     assert_eq!(medium.reasons[0].message, "1 medium");
-    let critical = report.changed.iter().find(|c| c.id.as_deref() == Some("critical")).unwrap();
-    assert_eq!((critical.recorded, critical.now), (Outcome::Reject, Outcome::Approve));
+    let critical = report
+        .changed
+        .iter()
+        .find(|c| c.id.as_deref() == Some("critical"))
+        .unwrap();
+    assert_eq!(
+        (critical.recorded, critical.now),
+        (Outcome::Reject, Outcome::Approve)
+    );
 
-    let bad = parse_recorded("decisions.jsonl", "{\"input\": {}, \"outcome\": \"maybe\"}\n").unwrap_err();
-    assert!(bad.to_string().contains("decisions.jsonl") && bad.to_string().contains("line 1"), "{bad}");
+    let bad = parse_recorded(
+        "decisions.jsonl",
+        "{\"input\": {}, \"outcome\": \"maybe\"}\n",
+    )
+    .unwrap_err();
+    assert!(
+        bad.to_string().contains("decisions.jsonl") && bad.to_string().contains("line 1"),
+        "{bad}"
+    );
 }
 
 #[test]
@@ -449,4 +654,24 @@ fn hostile_input_values_are_data() {
     input.environment = Some(" PROD ".into());
     let d = gate().evaluate(&input).unwrap();
     assert_eq!(d.outcome, Outcome::Quarantine);
+}
+
+#[test]
+fn a_policy_that_fails_to_evaluate_counts_as_firing() {
+    let dir = policy_dir(&[(
+        "overflow.cedar",
+        "@id(\"overflowing\")\n@message(\"m\")\npermit (principal, action == Action::\"reject\", resource)\nwhen { resource.findings.low + 9223372036854775807 > 0 };\n",
+    )]);
+    let g = Gate::from_dir(dir.path()).unwrap();
+    let mut input = GateInput::from_report(&report(vec![]));
+    // No overflow: the condition is simply true.
+    assert_eq!(g.evaluate(&input).unwrap().outcome, Outcome::Reject);
+    input.findings.low = 1;
+    let d = g.evaluate(&input).unwrap();
+    assert_eq!(d.outcome, Outcome::Reject);
+    assert!(
+        d.reasons[0].message.contains("could not be evaluated"),
+        "{}",
+        d.reasons[0].message
+    );
 }

@@ -21,7 +21,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn valid_digest(d: &str) -> bool {
-    d.len() == 64 && d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    d.len() == 64
+        && d.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl ArtifactStore {

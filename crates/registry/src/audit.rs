@@ -304,13 +304,12 @@ fn write_secret_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist_noclobber(path).map_err(|e| e.error).or_else(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Ok(())
-        } else {
-            Err(e)
-        }
-    })?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => {}
+        // Another process created it first: theirs wins, we load it.
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e.error),
+    }
     Ok(())
 }
 
@@ -321,27 +320,32 @@ impl Store {
         let mut sql = String::from(
             "SELECT seq, actor, action, subject, time, details, prev_hash, hash FROM audit_events WHERE seq > $1",
         );
+        // Placeholders are numbered as conditions are added; values are bound in the same order.
         let mut n = 1;
-        let mut next = |sql: &mut String, cond: &str| {
-            n += 1;
-            sql.push_str(&cond.replace('?', &format!("${n}")));
-        };
         if filter.subject_prefix.is_some() {
-            next(&mut sql, " AND (subject = ? OR subject LIKE ");
-            n += 1;
-            sql.push_str(&format!("${n} ESCAPE '\\')"));
+            sql.push_str(&format!(
+                " AND (subject = ${} OR subject LIKE ${} ESCAPE '\\')",
+                n + 1,
+                n + 2
+            ));
+            n += 2;
         }
         if filter.actor.is_some() {
-            next(&mut sql, " AND actor = ?");
+            n += 1;
+            sql.push_str(&format!(" AND actor = ${n}"));
         }
         if filter.since.is_some() {
-            next(&mut sql, " AND time >= ?");
+            n += 1;
+            sql.push_str(&format!(" AND time >= ${n}"));
         }
         n += 1;
         sql.push_str(&format!(" ORDER BY seq LIMIT ${n}"));
-        let mut q = sqlx::query(&sql).bind(filter.after_seq.unwrap_or(0));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(filter.after_seq.unwrap_or(0));
         if let Some(p) = &filter.subject_prefix {
-            let escaped = p.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let escaped = p
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
             q = q.bind(p.clone()).bind(format!("{escaped}@%"));
         }
         if let Some(a) = &filter.actor {
@@ -390,7 +394,10 @@ impl Store {
                         count,
                         0,
                         expected_seq,
-                        format!("event {expected_seq} is missing (next present is {})", ev.seq),
+                        format!(
+                            "event {expected_seq} is missing (next present is {})",
+                            ev.seq
+                        ),
                     ));
                 }
                 if ev.prev_hash != prev {
@@ -434,7 +441,9 @@ impl Store {
                 count,
                 0,
                 last_seq + 1,
-                format!("the chain ends at event {last_seq} but the head records event {head_seq} (events were removed from the end)"),
+                format!(
+                    "the chain ends at event {last_seq} but the head records event {head_seq} (events were removed from the end)"
+                ),
             ));
         }
         let cps = self.audit_checkpoints().await?;
@@ -442,17 +451,34 @@ impl Store {
         for (i, cp) in cps.iter().enumerate() {
             let n = i as i64 + 1;
             if cp.public_key != me {
-                return Ok(VerifyReport::broken(count, n, cp.seq, "checkpoint signed by a key that is not this registry's".into()));
+                return Ok(VerifyReport::broken(
+                    count,
+                    n,
+                    cp.seq,
+                    "checkpoint signed by a key that is not this registry's".into(),
+                ));
             }
-            if !verify_signature(&cp.public_key, &checkpoint_message(cp.seq, &cp.hash, cp.time), &cp.signature) {
-                return Ok(VerifyReport::broken(count, n, cp.seq, "checkpoint signature is invalid".into()));
+            if !verify_signature(
+                &cp.public_key,
+                &checkpoint_message(cp.seq, &cp.hash, cp.time),
+                &cp.signature,
+            ) {
+                return Ok(VerifyReport::broken(
+                    count,
+                    n,
+                    cp.seq,
+                    "checkpoint signature is invalid".into(),
+                ));
             }
             if cp.seq > last_seq {
                 return Ok(VerifyReport::broken(
                     count,
                     n,
                     last_seq + 1,
-                    format!("a signed checkpoint covers event {} but the chain ends at {last_seq} (the log was truncated)", cp.seq),
+                    format!(
+                        "a signed checkpoint covers event {} but the chain ends at {last_seq} (the log was truncated)",
+                        cp.seq
+                    ),
                 ));
             }
             let at = sqlx::query("SELECT hash FROM audit_events WHERE seq = $1")
@@ -461,11 +487,19 @@ impl Store {
                 .await
                 .map_err(db("reading a checkpointed event"))?;
             let hash: Option<String> = match at {
-                Some(r) => Some(r.try_get("hash").map_err(db("reading a checkpointed event"))?),
+                Some(r) => Some(
+                    r.try_get("hash")
+                        .map_err(db("reading a checkpointed event"))?,
+                ),
                 None => None,
             };
             if hash.as_deref() != Some(cp.hash.as_str()) {
-                return Ok(VerifyReport::broken(count, n, cp.seq, "event differs from its signed checkpoint".into()));
+                return Ok(VerifyReport::broken(
+                    count,
+                    n,
+                    cp.seq,
+                    "event differs from its signed checkpoint".into(),
+                ));
             }
         }
         Ok(VerifyReport {

@@ -88,7 +88,9 @@ pub fn token_hash(secret: &str) -> String {
 
 fn validate_roles(roles: &[String]) -> Result<()> {
     if roles.is_empty() {
-        return Err(RegistryError::Invalid("a principal needs at least one role".into()));
+        return Err(RegistryError::Invalid(
+            "a principal needs at least one role".into(),
+        ));
     }
     for r in roles {
         if !ROLES.contains(&r.as_str()) {
@@ -103,7 +105,9 @@ fn validate_roles(roles: &[String]) -> Result<()> {
 
 fn validate_scopes(scopes: &[String]) -> Result<()> {
     if scopes.is_empty() {
-        return Err(RegistryError::Invalid("a token needs at least one scope".into()));
+        return Err(RegistryError::Invalid(
+            "a token needs at least one scope".into(),
+        ));
     }
     for s in scopes {
         if !SCOPES.contains(&s.as_str()) {
@@ -162,7 +166,8 @@ fn row_token(r: &sqlx::any::AnyRow) -> Result<TokenInfo> {
     })
 }
 
-const TOKEN_COLS: &str = "id, principal_id, scopes, description, created_at, expires_at, revoked_at";
+const TOKEN_COLS: &str =
+    "id, principal_id, scopes, description, created_at, expires_at, revoked_at";
 const PRINCIPAL_COLS: &str = "id, name, roles, teams, created_at, disabled";
 
 impl Store {
@@ -212,15 +217,22 @@ impl Store {
     }
 
     /// Replaces a principal's roles (audited as a role change).
-    pub async fn set_roles(&self, actor: &str, principal_id: &str, roles: &[String]) -> Result<Principal> {
+    pub async fn set_roles(
+        &self,
+        actor: &str,
+        principal_id: &str,
+        roles: &[String],
+    ) -> Result<Principal> {
         validate_roles(roles)?;
         let mut tx = self.begin_write().await?;
-        let before = sqlx::query(&format!("SELECT {PRINCIPAL_COLS} FROM principals WHERE id = $1"))
-            .bind(principal_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db("reading a principal"))?
-            .ok_or_else(|| RegistryError::NotFound(format!("principal {principal_id}")))?;
+        let before = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PRINCIPAL_COLS} FROM principals WHERE id = $1"
+        )))
+        .bind(principal_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db("reading a principal"))?
+        .ok_or_else(|| RegistryError::NotFound(format!("principal {principal_id}")))?;
         let mut p = row_principal(&before)?;
         sqlx::query("UPDATE principals SET roles = $1 WHERE id = $2")
             .bind(json_list(roles))
@@ -242,20 +254,24 @@ impl Store {
     }
 
     pub async fn get_principal(&self, id: &str) -> Result<Principal> {
-        let r = sqlx::query(&format!("SELECT {PRINCIPAL_COLS} FROM principals WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db("reading a principal"))?
-            .ok_or_else(|| RegistryError::NotFound(format!("principal {id}")))?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PRINCIPAL_COLS} FROM principals WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("reading a principal"))?
+        .ok_or_else(|| RegistryError::NotFound(format!("principal {id}")))?;
         row_principal(&r)
     }
 
     pub async fn list_principals(&self) -> Result<Vec<Principal>> {
-        let rows = sqlx::query(&format!("SELECT {PRINCIPAL_COLS} FROM principals ORDER BY name"))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db("listing principals"))?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PRINCIPAL_COLS} FROM principals ORDER BY name"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("listing principals"))?;
         rows.iter().map(row_principal).collect()
     }
 
@@ -270,12 +286,16 @@ impl Store {
     ) -> Result<IssuedToken> {
         validate_scopes(scopes)?;
         if description.len() > 500 {
-            return Err(RegistryError::Invalid("token description is longer than 500 bytes".into()));
+            return Err(RegistryError::Invalid(
+                "token description is longer than 500 bytes".into(),
+            ));
         }
         if let Some(t) = ttl_ms
             && t <= 0
         {
-            return Err(RegistryError::Invalid("token lifetime must be positive".into()));
+            return Err(RegistryError::Invalid(
+                "token lifetime must be positive".into(),
+            ));
         }
         let secret = format!("{TOKEN_PREFIX}{}", random_hex(32)?);
         let now = now_ms();
@@ -320,21 +340,28 @@ impl Store {
         )
         .await?;
         tx.commit().await.map_err(db("committing a token"))?;
-        Ok(IssuedToken { secret, token: info })
+        Ok(IssuedToken {
+            secret,
+            token: info,
+        })
     }
 
     /// Revokes a token; it stops authenticating immediately in every process.
     pub async fn revoke_token(&self, actor: &str, token_id: &str) -> Result<TokenInfo> {
         let mut tx = self.begin_write().await?;
-        let r = sqlx::query(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"))
-            .bind(token_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db("reading a token"))?
-            .ok_or_else(|| RegistryError::NotFound(format!("token {token_id}")))?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"
+        )))
+        .bind(token_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db("reading a token"))?
+        .ok_or_else(|| RegistryError::NotFound(format!("token {token_id}")))?;
         let mut t = row_token(&r)?;
         if t.revoked_at.is_some() {
-            return Err(RegistryError::Conflict(format!("token {token_id} is already revoked")));
+            return Err(RegistryError::Conflict(format!(
+                "token {token_id} is already revoked"
+            )));
         }
         let now = now_ms();
         sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
@@ -343,32 +370,49 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db("revoking a token"))?;
-        audit::append(&mut tx, actor, "token.revoke", &format!("token:{token_id}"), serde_json::json!({"principal": t.principal_id})).await?;
-        tx.commit().await.map_err(db("committing a token revocation"))?;
+        audit::append(
+            &mut tx,
+            actor,
+            "token.revoke",
+            &format!("token:{token_id}"),
+            serde_json::json!({"principal": t.principal_id}),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(db("committing a token revocation"))?;
         t.revoked_at = Some(now);
         Ok(t)
     }
 
     pub async fn get_token(&self, token_id: &str) -> Result<TokenInfo> {
-        let r = sqlx::query(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"))
-            .bind(token_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db("reading a token"))?
-            .ok_or_else(|| RegistryError::NotFound(format!("token {token_id}")))?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"
+        )))
+        .bind(token_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("reading a token"))?
+        .ok_or_else(|| RegistryError::NotFound(format!("token {token_id}")))?;
         row_token(&r)
     }
 
     /// Tokens of one principal, or all.
     pub async fn list_tokens(&self, principal_id: Option<&str>) -> Result<Vec<TokenInfo>> {
         let rows = match principal_id {
-            Some(p) => sqlx::query(&format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE principal_id = $1 ORDER BY created_at"))
-                .bind(p.to_string())
+            Some(p) => sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {TOKEN_COLS} FROM api_tokens WHERE principal_id = $1 ORDER BY created_at"
+            )))
+            .bind(p.to_string())
+            .fetch_all(&self.pool)
+            .await,
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {TOKEN_COLS} FROM api_tokens ORDER BY created_at"
+                )))
                 .fetch_all(&self.pool)
-                .await,
-            None => sqlx::query(&format!("SELECT {TOKEN_COLS} FROM api_tokens ORDER BY created_at"))
-                .fetch_all(&self.pool)
-                .await,
+                .await
+            }
         }
         .map_err(db("listing tokens"))?;
         rows.iter().map(row_token).collect()
@@ -380,11 +424,11 @@ impl Store {
         if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 200 {
             return Ok(None);
         }
-        let r = sqlx::query(&format!(
+        let r = sqlx::query(
             "SELECT t.id, t.principal_id, t.scopes, t.description, t.created_at, t.expires_at, t.revoked_at, \
              p.name, p.roles, p.teams, p.created_at AS p_created_at, p.disabled \
              FROM api_tokens t JOIN principals p ON p.id = t.principal_id WHERE t.token_hash = $1"
-        ))
+        )
         .bind(token_hash(secret))
         .fetch_optional(&self.pool)
         .await
@@ -404,7 +448,10 @@ impl Store {
             disabled: disabled != 0,
         };
         let now = now_ms();
-        if principal.disabled || token.revoked_at.is_some() || token.expires_at.is_some_and(|e| e <= now) {
+        if principal.disabled
+            || token.revoked_at.is_some()
+            || token.expires_at.is_some_and(|e| e <= now)
+        {
             return Ok(None);
         }
         Ok(Some(Authenticated { principal, token }))
@@ -426,13 +473,21 @@ impl Store {
     /// See [`bootstrap_steward`].
     pub async fn bootstrap_steward(&self, name: &str) -> Result<IssuedToken> {
         let existing = self.list_principals().await?;
-        if existing.iter().any(|p| p.roles.iter().any(|r| r == "security-steward")) {
+        if existing
+            .iter()
+            .any(|p| p.roles.iter().any(|r| r == "security-steward"))
+        {
             return Err(RegistryError::Conflict(
                 "a security steward already exists; ask them for a token".into(),
             ));
         }
         let p = self
-            .create_principal("system:bootstrap", name, &["security-steward".to_string()], &[])
+            .create_principal(
+                "system:bootstrap",
+                name,
+                &["security-steward".to_string()],
+                &[],
+            )
             .await?;
         self.issue_token(
             "system:bootstrap",

@@ -8,12 +8,28 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Any, Row, Transaction};
 
 /// Platforms the registry accepts (the `Platform` names in core).
-pub const PLATFORMS: &[&str] = &["n8n", "node-red", "forge", "power-apps-pcf", "grafana", "generic", "npm"];
+pub const PLATFORMS: &[&str] = &[
+    "n8n",
+    "node-red",
+    "forge",
+    "power-apps-pcf",
+    "grafana",
+    "generic",
+    "npm",
+];
 
 pub const LIFECYCLES: &[&str] = &["active", "deprecated", "retired"];
 pub const RISK_RATINGS: &[&str] = &["low", "medium", "high", "critical"];
 /// Data classes an extension may touch.
-pub const DATA_CLASSES: &[&str] = &["none", "pii", "credentials", "financial", "health", "internal", "public"];
+pub const DATA_CLASSES: &[&str] = &[
+    "none",
+    "pii",
+    "credentials",
+    "financial",
+    "health",
+    "internal",
+    "public",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -39,7 +55,9 @@ pub struct ExtensionRecord {
 impl ExtensionRecord {
     /// The rating that applies: the override if any, else the computed one.
     pub fn risk(&self) -> Option<&str> {
-        self.risk_override.as_deref().or(self.risk_computed.as_deref())
+        self.risk_override
+            .as_deref()
+            .or(self.risk_computed.as_deref())
     }
 
     pub fn key(&self) -> String {
@@ -125,14 +143,21 @@ pub(crate) fn check_platform(p: &str) -> Result<()> {
     if PLATFORMS.contains(&p) {
         Ok(())
     } else {
-        Err(RegistryError::Invalid(format!("unknown platform `{p}` (expected one of: {})", PLATFORMS.join(", "))))
+        Err(RegistryError::Invalid(format!(
+            "unknown platform `{p}` (expected one of: {})",
+            PLATFORMS.join(", ")
+        )))
     }
 }
 
 /// npm-style names: at most 214 bytes, lowercase, `@scope/name` allowed, no path tricks.
 pub(crate) fn check_extension_name(name: &str) -> Result<()> {
     let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "-._~".contains(c);
-    let bad = || RegistryError::Invalid(format!("`{name}` is not a valid extension name (npm rules: lowercase, digits, - . _ ~, optional @scope/)"));
+    let bad = || {
+        RegistryError::Invalid(format!(
+            "`{name}` is not a valid extension name (npm rules: lowercase, digits, - . _ ~, optional @scope/)"
+        ))
+    };
     if name.is_empty() || name.len() > 214 {
         return Err(bad());
     }
@@ -146,7 +171,11 @@ pub(crate) fn check_extension_name(name: &str) -> Result<()> {
         }
         None => name,
     };
-    if body.is_empty() || body.starts_with('.') || body.starts_with('_') || !body.chars().all(ok_char) {
+    if body.is_empty()
+        || body.starts_with('.')
+        || body.starts_with('_')
+        || !body.chars().all(ok_char)
+    {
         return Err(bad());
     }
     Ok(())
@@ -161,7 +190,10 @@ fn check_list(what: &str, items: &[String], allowed: Option<&[&str]>) -> Result<
         if let Some(allowed) = allowed
             && !allowed.contains(&i.as_str())
         {
-            return Err(RegistryError::Invalid(format!("unknown {what} `{i}` (expected one of: {})", allowed.join(", "))));
+            return Err(RegistryError::Invalid(format!(
+                "unknown {what} `{i}` (expected one of: {})",
+                allowed.join(", ")
+            )));
         }
     }
     Ok(())
@@ -169,7 +201,9 @@ fn check_list(what: &str, items: &[String], allowed: Option<&[&str]>) -> Result<
 
 fn check_text(what: &str, s: &str, max: usize) -> Result<()> {
     if s.len() > max {
-        return Err(RegistryError::Invalid(format!("{what} is longer than {max} bytes")));
+        return Err(RegistryError::Invalid(format!(
+            "{what} is longer than {max} bytes"
+        )));
     }
     Ok(())
 }
@@ -190,9 +224,11 @@ fn row_ext(r: &sqlx::any::AnyRow) -> Result<ExtensionRecord> {
         platform: r.try_get("platform").map_err(g)?,
         name: r.try_get("name").map_err(g)?,
         owner_team: r.try_get("owner_team").map_err(g)?,
-        maintainers: serde_json::from_str(&maintainers).map_err(|e| corrupt("extension maintainers", e))?,
+        maintainers: serde_json::from_str(&maintainers)
+            .map_err(|e| corrupt("extension maintainers", e))?,
         description: r.try_get("description").map_err(g)?,
-        data_classes: serde_json::from_str(&data_classes).map_err(|e| corrupt("extension data classes", e))?,
+        data_classes: serde_json::from_str(&data_classes)
+            .map_err(|e| corrupt("extension data classes", e))?,
         risk_computed: r.try_get("risk_computed").map_err(g)?,
         risk_override: r.try_get("risk_override").map_err(g)?,
         risk_justification: r.try_get("risk_justification").map_err(g)?,
@@ -203,7 +239,8 @@ fn row_ext(r: &sqlx::any::AnyRow) -> Result<ExtensionRecord> {
     })
 }
 
-pub(crate) const VERSION_COLS: &str = "v.id, e.platform, e.name, v.version, v.artifact_sha256, v.state, v.submitted_by, v.created_at";
+pub(crate) const VERSION_COLS: &str =
+    "v.id, e.platform, e.name, v.version, v.artifact_sha256, v.state, v.submitted_by, v.created_at";
 
 pub(crate) fn row_version(r: &sqlx::any::AnyRow) -> Result<VersionRecord> {
     let g = |e| db("reading a version")(e);
@@ -251,11 +288,11 @@ pub(crate) async fn insert_extension(
 ) -> Result<ExtensionRecord> {
     validate_new_extension(n)?;
     let now = now_ms();
-    let r = sqlx::query(&format!(
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO extensions (platform, name, owner_team, maintainers, description, data_classes, risk_computed, \
          risk_override, risk_justification, compatibility_notes, lifecycle, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL, $7, 'active', $8, $8) RETURNING {EXT_COLS}"
-    ))
+    )))
     .bind(&n.platform)
     .bind(&n.name)
     .bind(&n.owner_team)
@@ -284,12 +321,14 @@ pub(crate) async fn find_extension_tx(
     platform: &str,
     name: &str,
 ) -> Result<Option<ExtensionRecord>> {
-    let r = sqlx::query(&format!("SELECT {EXT_COLS} FROM extensions WHERE platform = $1 AND name = $2"))
-        .bind(platform)
-        .bind(name)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db("reading an extension"))?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {EXT_COLS} FROM extensions WHERE platform = $1 AND name = $2"
+    )))
+    .bind(platform)
+    .bind(name)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db("reading an extension"))?;
     r.as_ref().map(row_ext).transpose()
 }
 
@@ -297,8 +336,14 @@ impl Store {
     pub async fn create_extension(&self, actor: &str, n: &NewExtension) -> Result<ExtensionRecord> {
         validate_new_extension(n)?;
         let mut tx = self.begin_write().await?;
-        if find_extension_tx(&mut tx, &n.platform, &n.name).await?.is_some() {
-            return Err(RegistryError::Conflict(format!("extension {}/{} already exists", n.platform, n.name)));
+        if find_extension_tx(&mut tx, &n.platform, &n.name)
+            .await?
+            .is_some()
+        {
+            return Err(RegistryError::Conflict(format!(
+                "extension {}/{} already exists",
+                n.platform, n.name
+            )));
         }
         let e = insert_extension(&mut tx, actor, n).await?;
         tx.commit().await.map_err(db("committing an extension"))?;
@@ -306,24 +351,26 @@ impl Store {
     }
 
     pub async fn get_extension(&self, platform: &str, name: &str) -> Result<ExtensionRecord> {
-        let r = sqlx::query(&format!("SELECT {EXT_COLS} FROM extensions WHERE platform = $1 AND name = $2"))
-            .bind(platform.to_string())
-            .bind(name.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db("reading an extension"))?
-            .ok_or_else(|| RegistryError::NotFound(format!("extension {platform}/{name}")))?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EXT_COLS} FROM extensions WHERE platform = $1 AND name = $2"
+        )))
+        .bind(platform.to_string())
+        .bind(name.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("reading an extension"))?
+        .ok_or_else(|| RegistryError::NotFound(format!("extension {platform}/{name}")))?;
         row_ext(&r)
     }
 
     /// Extensions in name order; `owner_team` filters to one team.
     pub async fn list_extensions(&self, owner_team: Option<&str>) -> Result<Vec<ExtensionRecord>> {
         let rows = match owner_team {
-            Some(t) => sqlx::query(&format!("SELECT {EXT_COLS} FROM extensions WHERE owner_team = $1 ORDER BY platform, name LIMIT 10000"))
+            Some(t) => sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {EXT_COLS} FROM extensions WHERE owner_team = $1 ORDER BY platform, name LIMIT 10000")))
                 .bind(t.to_string())
                 .fetch_all(&self.pool)
                 .await,
-            None => sqlx::query(&format!("SELECT {EXT_COLS} FROM extensions ORDER BY platform, name LIMIT 10000"))
+            None => sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {EXT_COLS} FROM extensions ORDER BY platform, name LIMIT 10000")))
                 .fetch_all(&self.pool)
                 .await,
         }
@@ -331,7 +378,13 @@ impl Store {
         rows.iter().map(row_ext).collect()
     }
 
-    pub async fn update_extension(&self, actor: &str, platform: &str, name: &str, patch: &ExtensionPatch) -> Result<ExtensionRecord> {
+    pub async fn update_extension(
+        &self,
+        actor: &str,
+        platform: &str,
+        name: &str,
+        patch: &ExtensionPatch,
+    ) -> Result<ExtensionRecord> {
         if let Some(t) = &patch.owner_team {
             validate_name("owner team", t, 200)?;
         }
@@ -350,7 +403,10 @@ impl Store {
         if let Some(l) = &patch.lifecycle
             && !LIFECYCLES.contains(&l.as_str())
         {
-            return Err(RegistryError::Invalid(format!("unknown lifecycle `{l}` (expected one of: {})", LIFECYCLES.join(", "))));
+            return Err(RegistryError::Invalid(format!(
+                "unknown lifecycle `{l}` (expected one of: {})",
+                LIFECYCLES.join(", ")
+            )));
         }
         let mut tx = self.begin_write().await?;
         let mut e = find_extension_tx(&mut tx, platform, name)
@@ -360,15 +416,30 @@ impl Store {
             && e.lifecycle == "retired"
             && l != "retired"
         {
-            return Err(RegistryError::State(format!("{} is retired; a retired extension stays retired", e.key())));
+            return Err(RegistryError::State(format!(
+                "{} is retired; a retired extension stays retired",
+                e.key()
+            )));
         }
         let before = serde_json::to_value(&e).map_err(|er| corrupt("extension", er))?;
-        if let Some(v) = &patch.owner_team { e.owner_team = v.clone(); }
-        if let Some(v) = &patch.maintainers { e.maintainers = v.clone(); }
-        if let Some(v) = &patch.description { e.description = v.clone(); }
-        if let Some(v) = &patch.data_classes { e.data_classes = v.clone(); }
-        if let Some(v) = &patch.compatibility_notes { e.compatibility_notes = v.clone(); }
-        if let Some(v) = &patch.lifecycle { e.lifecycle = v.clone(); }
+        if let Some(v) = &patch.owner_team {
+            e.owner_team = v.clone();
+        }
+        if let Some(v) = &patch.maintainers {
+            e.maintainers = v.clone();
+        }
+        if let Some(v) = &patch.description {
+            e.description = v.clone();
+        }
+        if let Some(v) = &patch.data_classes {
+            e.data_classes = v.clone();
+        }
+        if let Some(v) = &patch.compatibility_notes {
+            e.compatibility_notes = v.clone();
+        }
+        if let Some(v) = &patch.lifecycle {
+            e.lifecycle = v.clone();
+        }
         e.updated_at = now_ms();
         sqlx::query(
             "UPDATE extensions SET owner_team = $1, maintainers = $2, description = $3, data_classes = $4, \
@@ -386,17 +457,36 @@ impl Store {
         .await
         .map_err(db("updating an extension"))?;
         let after = serde_json::to_value(&e).map_err(|er| corrupt("extension", er))?;
-        audit::append(&mut tx, actor, "extension.update", &e.key(), serde_json::json!({"before": before, "after": after})).await?;
-        tx.commit().await.map_err(db("committing an extension update"))?;
+        audit::append(
+            &mut tx,
+            actor,
+            "extension.update",
+            &e.key(),
+            serde_json::json!({"before": before, "after": after}),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(db("committing an extension update"))?;
         Ok(e)
     }
 
     /// A steward's risk override; `rating = None` clears it. A justification is required.
-    pub async fn override_risk(&self, actor: &str, platform: &str, name: &str, rating: Option<&str>, justification: &str) -> Result<ExtensionRecord> {
+    pub async fn override_risk(
+        &self,
+        actor: &str,
+        platform: &str,
+        name: &str,
+        rating: Option<&str>,
+        justification: &str,
+    ) -> Result<ExtensionRecord> {
         if let Some(r) = rating
             && !RISK_RATINGS.contains(&r)
         {
-            return Err(RegistryError::Invalid(format!("unknown risk rating `{r}` (expected one of: {})", RISK_RATINGS.join(", "))));
+            return Err(RegistryError::Invalid(format!(
+                "unknown risk rating `{r}` (expected one of: {})",
+                RISK_RATINGS.join(", ")
+            )));
         }
         if justification.trim().is_empty() {
             return Err(RegistryError::MissingFields(vec!["justification".into()]));
@@ -426,15 +516,17 @@ impl Store {
             serde_json::json!({"before": before, "after": e.risk_override, "computed": e.risk_computed, "justification": justification}),
         )
         .await?;
-        tx.commit().await.map_err(db("committing a risk override"))?;
+        tx.commit()
+            .await
+            .map_err(db("committing a risk override"))?;
         Ok(e)
     }
 
     pub async fn list_versions(&self, platform: &str, name: &str) -> Result<Vec<VersionRecord>> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {VERSION_COLS} FROM versions v JOIN extensions e ON e.id = v.extension_id \
              WHERE e.platform = $1 AND e.name = $2 ORDER BY v.id LIMIT 10000"
-        ))
+        )))
         .bind(platform.to_string())
         .bind(name.to_string())
         .fetch_all(&self.pool)
@@ -443,11 +535,16 @@ impl Store {
         rows.iter().map(row_version).collect()
     }
 
-    pub async fn get_version(&self, platform: &str, name: &str, version: &str) -> Result<VersionRecord> {
-        let r = sqlx::query(&format!(
+    pub async fn get_version(
+        &self,
+        platform: &str,
+        name: &str,
+        version: &str,
+    ) -> Result<VersionRecord> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {VERSION_COLS} FROM versions v JOIN extensions e ON e.id = v.extension_id \
              WHERE e.platform = $1 AND e.name = $2 AND v.version = $3"
-        ))
+        )))
         .bind(platform.to_string())
         .bind(name.to_string())
         .bind(version.to_string())
@@ -458,14 +555,24 @@ impl Store {
         row_version(&r)
     }
 
-    pub async fn add_trusted_source(&self, actor: &str, n: &NewTrustedSource) -> Result<TrustedSource> {
+    pub async fn add_trusted_source(
+        &self,
+        actor: &str,
+        n: &NewTrustedSource,
+    ) -> Result<TrustedSource> {
         check_platform(&n.platform)?;
         if !["platform", "npm-scope", "git-host"].contains(&n.kind.as_str()) {
-            return Err(RegistryError::Invalid(format!("unknown trusted-source kind `{}` (expected platform, npm-scope or git-host)", n.kind)));
+            return Err(RegistryError::Invalid(format!(
+                "unknown trusted-source kind `{}` (expected platform, npm-scope or git-host)",
+                n.kind
+            )));
         }
         validate_name("pattern", &n.pattern, 300)?;
-        if n.kind == "npm-scope" && !(n.pattern.starts_with('@') && !n.pattern.contains('/')) {
-            return Err(RegistryError::Invalid(format!("npm-scope pattern `{}` must look like `@scope`", n.pattern)));
+        if n.kind == "npm-scope" && (!n.pattern.starts_with('@') || n.pattern.contains('/')) {
+            return Err(RegistryError::Invalid(format!(
+                "npm-scope pattern `{}` must look like `@scope`",
+                n.pattern
+            )));
         }
         check_text("note", &n.note, 2000)?;
         let mut tx = self.begin_write().await?;
@@ -483,8 +590,17 @@ impl Store {
         .await
         .map_err(db("adding a trusted source"))?;
         let s = row_source(&r)?;
-        audit::append(&mut tx, actor, "trusted-source.add", &format!("trusted-source:{}", s.id), serde_json::json!({"platform": s.platform, "kind": s.kind, "pattern": s.pattern})).await?;
-        tx.commit().await.map_err(db("committing a trusted source"))?;
+        audit::append(
+            &mut tx,
+            actor,
+            "trusted-source.add",
+            &format!("trusted-source:{}", s.id),
+            serde_json::json!({"platform": s.platform, "kind": s.kind, "pattern": s.pattern}),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(db("committing a trusted source"))?;
         Ok(s)
     }
 
@@ -497,8 +613,17 @@ impl Store {
             .map_err(db("removing a trusted source"))?
             .ok_or_else(|| RegistryError::NotFound(format!("trusted source {id}")))?;
         let s = row_source(&r)?;
-        audit::append(&mut tx, actor, "trusted-source.remove", &format!("trusted-source:{id}"), serde_json::json!({"platform": s.platform, "kind": s.kind, "pattern": s.pattern})).await?;
-        tx.commit().await.map_err(db("committing a trusted source removal"))?;
+        audit::append(
+            &mut tx,
+            actor,
+            "trusted-source.remove",
+            &format!("trusted-source:{id}"),
+            serde_json::json!({"platform": s.platform, "kind": s.kind, "pattern": s.pattern}),
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(db("committing a trusted source removal"))?;
         Ok(())
     }
 
@@ -515,14 +640,18 @@ impl Store {
     /// The gate uses the answer as an input (an untrusted source is quarantined or rejected).
     pub async fn is_trusted(&self, platform: &str, name: &str) -> Result<bool> {
         let sources = self.list_trusted_sources().await?;
-        let platform_ok = sources.iter().any(|s| s.platform == platform && s.kind == "platform");
+        let platform_ok = sources
+            .iter()
+            .any(|s| s.platform == platform && s.kind == "platform");
         if !platform_ok {
             return Ok(false);
         }
         match name.strip_prefix('@').and_then(|r| r.split_once('/')) {
             Some((scope, _)) => {
                 let scope = format!("@{scope}");
-                Ok(sources.iter().any(|s| s.platform == platform && s.kind == "npm-scope" && s.pattern == scope))
+                Ok(sources
+                    .iter()
+                    .any(|s| s.platform == platform && s.kind == "npm-scope" && s.pattern == scope))
             }
             None => Ok(true),
         }
@@ -535,10 +664,25 @@ mod tests {
 
     #[test]
     fn extension_names_follow_npm_rules() {
-        for ok in ["n8n-nodes-acme", "@acme/n8n-nodes-crm", "node-red-contrib-foo", "a.b_c~d"] {
+        for ok in [
+            "n8n-nodes-acme",
+            "@acme/n8n-nodes-crm",
+            "node-red-contrib-foo",
+            "a.b_c~d",
+        ] {
             assert!(check_extension_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "../etc", "Upper", "@scope", "@/x", ".hidden", "a/b", "with space", &"x".repeat(215)] {
+        for bad in [
+            "",
+            "../etc",
+            "Upper",
+            "@scope",
+            "@/x",
+            ".hidden",
+            "a/b",
+            "with space",
+            &"x".repeat(215),
+        ] {
             assert!(check_extension_name(bad).is_err(), "{bad}");
         }
     }

@@ -23,11 +23,18 @@ pub mod testing;
 pub mod workflow;
 
 pub use audit::{AuditEvent, AuditFilter, Checkpoint, VerifyReport};
-pub use auth::{Authenticated, IssuedToken, Principal, ROLES, SCOPES, TokenInfo, bootstrap_steward};
-pub use catalog::{ExtensionPatch, ExtensionRecord, NewExtension, NewTrustedSource, TrustedSource, VersionRecord};
+pub use auth::{
+    Authenticated, IssuedToken, Principal, ROLES, SCOPES, TokenInfo, bootstrap_steward,
+};
+pub use catalog::{
+    ExtensionPatch, ExtensionRecord, NewExtension, NewTrustedSource, TrustedSource, VersionRecord,
+};
 pub use error::{RegistryError, Result};
 pub use store::{Backend, Store, StoreConfig};
-pub use submissions::{DecisionRecord, FindingRecord, JobRecord, ScanJob, ScanResult, SubmissionMetadata, SubmissionRecord};
+pub use submissions::{
+    DecisionRecord, FindingRecord, JobRecord, ScanJob, ScanResult, SubmissionMetadata,
+    SubmissionRecord,
+};
 pub use workflow::{EnvAction, EnvState, InstallStatus, ReviewRecord};
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use crate::audit::AuditSigner;
 use crate::error::{RegistryError, Result, db};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Transaction};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Which database the registry runs on. Decided by the URL scheme.
@@ -73,7 +73,10 @@ impl StoreConfig {
     fn url(&self) -> String {
         match &self.database {
             Some(u) => u.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("registry.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("registry.db").display()
+            ),
         }
     }
 }
@@ -91,7 +94,8 @@ pub struct Store {
     pub(crate) max_artifact_bytes: u64,
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS_SQLITE: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] =
     &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
 
@@ -189,7 +193,11 @@ impl Store {
         .await
         .map_err(db("creating the migrations table"))?;
         for (version, sql) in migrations {
-            let mut tx = self.pool.begin().await.map_err(db("starting a migration"))?;
+            let mut tx = self
+                .pool
+                .begin()
+                .await
+                .map_err(db("starting a migration"))?;
             if self.backend == Backend::Postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(MIGRATION_LOCK_KEY)
@@ -197,15 +205,16 @@ impl Store {
                     .await
                     .map_err(db("locking migrations"))?;
             }
-            let applied = sqlx::query("SELECT version FROM portcullis_migrations WHERE version = $1")
-                .bind(*version)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db("reading applied migrations"))?;
+            let applied =
+                sqlx::query("SELECT version FROM portcullis_migrations WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db("reading applied migrations"))?;
             if applied.is_some() {
                 continue;
             }
-            sqlx::raw_sql(sql)
+            sqlx::raw_sql(*sql)
                 .execute(&mut *tx)
                 .await
                 .map_err(db("applying a migration"))?;
@@ -216,7 +225,11 @@ impl Store {
                 .await
                 .map_err(db("recording a migration"))?;
             tx.commit().await.map_err(db("committing a migration"))?;
-            tracing::info!(version, backend = self.backend.as_str(), "applied migration");
+            tracing::info!(
+                version,
+                backend = self.backend.as_str(),
+                "applied migration"
+            );
         }
         Ok(())
     }
@@ -243,6 +256,7 @@ impl Store {
         Ok(tx)
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -257,9 +271,4 @@ pub fn redact_url(url: &str) -> String {
         return format!("{scheme}://{user}:***@{host}");
     }
     url.to_string()
-}
-
-/// Path of a file under the data dir, for messages.
-pub(crate) fn display(p: &Path) -> String {
-    p.display().to_string()
 }

@@ -9,7 +9,10 @@
 //! cannot overwrite the newer attempt.
 
 use crate::audit;
-use crate::catalog::{self, NewExtension, VERSION_COLS, VersionRecord, check_extension_name, check_platform, row_version};
+use crate::catalog::{
+    self, NewExtension, VERSION_COLS, VersionRecord, check_extension_name, check_platform,
+    row_version,
+};
 use crate::error::{RegistryError, Result, corrupt, db};
 use crate::store::{Backend, Store, now_ms};
 use portcullis_core::{Decision, Finding, Outcome};
@@ -97,22 +100,36 @@ impl SubmissionMetadata {
         check_platform(self.platform.as_deref().unwrap_or_default())?;
         check_extension_name(self.name.as_deref().unwrap_or_default())?;
         let v = self.version.as_deref().unwrap_or_default();
-        semver::Version::parse(v).map_err(|e| RegistryError::Invalid(format!("version `{v}` is not semver: {e}")))?;
+        semver::Version::parse(v)
+            .map_err(|e| RegistryError::Invalid(format!("version `{v}` is not semver: {e}")))?;
         if v.len() > 128 {
-            return Err(RegistryError::Invalid("version is longer than 128 bytes".into()));
+            return Err(RegistryError::Invalid(
+                "version is longer than 128 bytes".into(),
+            ));
         }
         let r = self.risk_self_assessment.as_deref().unwrap_or_default();
         if !catalog::RISK_RATINGS.contains(&r) {
-            return Err(RegistryError::Invalid(format!("risk_self_assessment `{r}` must be one of: {}", catalog::RISK_RATINGS.join(", "))));
+            return Err(RegistryError::Invalid(format!(
+                "risk_self_assessment `{r}` must be one of: {}",
+                catalog::RISK_RATINGS.join(", ")
+            )));
         }
-        for (what, s, max) in [("purpose", &self.purpose, 10_000), ("test_evidence", &self.test_evidence, 10_000), ("description", &self.description, 10_000)] {
+        for (what, s, max) in [
+            ("purpose", &self.purpose, 10_000),
+            ("test_evidence", &self.test_evidence, 10_000),
+            ("description", &self.description, 10_000),
+        ] {
             if s.as_deref().is_some_and(|s| s.len() > max) {
-                return Err(RegistryError::Invalid(format!("{what} is longer than {max} bytes")));
+                return Err(RegistryError::Invalid(format!(
+                    "{what} is longer than {max} bytes"
+                )));
             }
         }
         let services = self.external_services.as_deref().unwrap_or_default();
         if services.len() > 100 || services.iter().any(|s| s.is_empty() || s.len() > 300) {
-            return Err(RegistryError::Invalid("external_services: at most 100 entries of 1..=300 bytes".into()));
+            return Err(RegistryError::Invalid(
+                "external_services: at most 100 entries of 1..=300 bytes".into(),
+            ));
         }
         Ok(())
     }
@@ -209,7 +226,12 @@ impl Store {
     /// Refused: incomplete metadata (lists what is missing), non-semver versions, an
     /// artifact over the size limit, a version that already exists (`Conflict`; with a
     /// different digest the message says the bytes differ), a retired extension.
-    pub async fn submit(&self, actor: &str, meta: &SubmissionMetadata, artifact: Vec<u8>) -> Result<SubmissionRecord> {
+    pub async fn submit(
+        &self,
+        actor: &str,
+        meta: &SubmissionMetadata,
+        artifact: Vec<u8>,
+    ) -> Result<SubmissionRecord> {
         meta.validate()?;
         if artifact.is_empty() {
             return Err(RegistryError::Invalid("the artifact is empty".into()));
@@ -232,7 +254,8 @@ impl Store {
             .await
             .map_err(|e| RegistryError::Invalid(format!("artifact writer failed: {e}")))??;
         let now = now_ms();
-        let meta_json = serde_json::to_value(meta).map_err(|e| corrupt("submission metadata", e))?;
+        let meta_json =
+            serde_json::to_value(meta).map_err(|e| corrupt("submission metadata", e))?;
 
         let mut tx = self.begin_write().await?;
         let ext = match catalog::find_extension_tx(&mut tx, &platform, &name).await? {
@@ -251,20 +274,33 @@ impl Store {
             }
         };
         if ext.lifecycle == "retired" {
-            return Err(RegistryError::State(format!("{} is retired and takes no new versions", ext.key())));
+            return Err(RegistryError::State(format!(
+                "{} is retired and takes no new versions",
+                ext.key()
+            )));
         }
-        let existing = sqlx::query("SELECT artifact_sha256 FROM versions WHERE extension_id = $1 AND version = $2")
-            .bind(ext.id)
-            .bind(&version)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db("checking for an existing version"))?;
+        let existing = sqlx::query(
+            "SELECT artifact_sha256 FROM versions WHERE extension_id = $1 AND version = $2",
+        )
+        .bind(ext.id)
+        .bind(&version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db("checking for an existing version"))?;
         if let Some(r) = existing {
-            let old: String = r.try_get("artifact_sha256").map_err(db("reading a version"))?;
+            let old: String = r
+                .try_get("artifact_sha256")
+                .map_err(db("reading a version"))?;
             return Err(RegistryError::Conflict(if old == digest {
-                format!("{}@{version} was already submitted with these exact bytes", ext.key())
+                format!(
+                    "{}@{version} was already submitted with these exact bytes",
+                    ext.key()
+                )
             } else {
-                format!("{}@{version} is already published with different bytes (sha256 {old}); published versions are immutable, bump the version", ext.key())
+                format!(
+                    "{}@{version} is already published with different bytes (sha256 {old}); published versions are immutable, bump the version",
+                    ext.key()
+                )
             }));
         }
         let art_sql = "INSERT INTO artifacts (sha256, size, created_at) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING";
@@ -344,11 +380,11 @@ impl Store {
     }
 
     pub async fn get_submission(&self, id: i64) -> Result<SubmissionRecord> {
-        let r = sqlx::query(&format!(
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {VERSION_COLS}, s.id AS sid, s.submitter, s.metadata, s.state AS sstate, s.created_at AS screated, \
              (SELECT MAX(j.id) FROM scan_jobs j WHERE j.submission_id = s.id) AS job_id \
              FROM submissions s JOIN versions v ON v.id = s.version_id JOIN extensions e ON e.id = v.extension_id WHERE s.id = $1"
-        ))
+        )))
         .bind(id)
         .fetch_optional(&self.pool)
         .await
@@ -363,7 +399,10 @@ impl Store {
             metadata: serde_json::from_str(&meta).map_err(|e| corrupt("submission metadata", e))?,
             state: r.try_get("sstate").map_err(g)?,
             created_at: r.try_get("screated").map_err(g)?,
-            job_id: r.try_get::<Option<i64>, _>("job_id").map_err(g)?.unwrap_or(0),
+            job_id: r
+                .try_get::<Option<i64>, _>("job_id")
+                .map_err(g)?
+                .unwrap_or(0),
         })
     }
 
@@ -373,7 +412,9 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(db("listing submissions"))?;
-        rows.iter().map(|r| r.try_get("id").map_err(db("listing submissions"))).collect()
+        rows.iter()
+            .map(|r| r.try_get("id").map_err(db("listing submissions")))
+            .collect()
     }
 
     /// Takes the oldest ready job for `worker` with a lease of `lease_ms`. A job whose
@@ -385,16 +426,20 @@ impl Store {
         let pick = match self.backend {
             // SKIP LOCKED: concurrent workers (on any machine) each take a different row
             // instead of queueing behind one another's lock.
-            Backend::Postgres => "SELECT id FROM scan_jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $3) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            Backend::Postgres => {
+                "SELECT id FROM scan_jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $3) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            }
             // SQLite serialises writers, so the UPDATE's subquery and its write are atomic.
-            Backend::Sqlite => "SELECT id FROM scan_jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $3) ORDER BY id LIMIT 1",
+            Backend::Sqlite => {
+                "SELECT id FROM scan_jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $3) ORDER BY id LIMIT 1"
+            }
         };
         let sql = format!(
             "UPDATE scan_jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, worker = $2, updated_at = $3 \
              WHERE id = ({pick}) AND (state = 'queued' OR (state = 'running' AND lease_until < $3)) \
              RETURNING id, submission_id, attempts, max_attempts"
         );
-        let r = sqlx::query(&sql)
+        let r = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now.saturating_add(lease_ms.max(1)))
             .bind(worker)
             .bind(now)
@@ -423,7 +468,12 @@ impl Store {
             .map_err(db("looking for exhausted jobs"))?;
         for r in stale {
             let id: i64 = r.try_get("id").map_err(db("looking for exhausted jobs"))?;
-            self.finish_failed(id, None, "the worker stopped responding on every attempt (lease expired)").await?;
+            self.finish_failed(
+                id,
+                None,
+                "the worker stopped responding on every attempt (lease expired)",
+            )
+            .await?;
         }
         Ok(())
     }
@@ -443,23 +493,30 @@ impl Store {
     /// Stores a scan's findings and decision and moves the version on, atomically.
     /// `Conflict` if the worker no longer holds the job (its lease expired and another
     /// worker took it).
-    pub async fn complete_job(&self, job_id: i64, worker: &str, result: &ScanResult) -> Result<DecisionRecord> {
+    pub async fn complete_job(
+        &self,
+        job_id: i64,
+        worker: &str,
+        result: &ScanResult,
+    ) -> Result<DecisionRecord> {
         let mut tx = self.begin_write().await?;
-        let job = sqlx::query(&format!(
-            "SELECT j.state, j.worker, j.submission_id, {VERSION_COLS} FROM scan_jobs j JOIN submissions s ON s.id = j.submission_id \
+        let job = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT j.state AS job_state, j.worker AS job_worker, j.submission_id, {VERSION_COLS} FROM scan_jobs j JOIN submissions s ON s.id = j.submission_id \
              JOIN versions v ON v.id = s.version_id JOIN extensions e ON e.id = v.extension_id WHERE j.id = $1"
-        ))
+        )))
         .bind(job_id)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db("reading a scan job"))?
         .ok_or_else(|| RegistryError::NotFound(format!("scan job {job_id}")))?;
         let g = |e| db("reading a scan job")(e);
-        let state: String = job.try_get("state").map_err(g)?;
-        let holder: Option<String> = job.try_get("worker").map_err(g)?;
+        let state: String = job.try_get("job_state").map_err(g)?;
+        let holder: Option<String> = job.try_get("job_worker").map_err(g)?;
         let sid: i64 = job.try_get("submission_id").map_err(g)?;
         if state != "running" || holder.as_deref() != Some(worker) {
-            return Err(RegistryError::Conflict(format!("scan job {job_id} is no longer held by worker {worker}")));
+            return Err(RegistryError::Conflict(format!(
+                "scan job {job_id} is no longer held by worker {worker}"
+            )));
         }
         let version = row_version(&job)?;
         let now = now_ms();
@@ -531,7 +588,8 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db("finishing a submission"))?;
-        let reasons = serde_json::to_value(&result.decision.reasons).map_err(|e| corrupt("decision reasons", e))?;
+        let reasons = serde_json::to_value(&result.decision.reasons)
+            .map_err(|e| corrupt("decision reasons", e))?;
         audit::append(
             &mut tx,
             &result.decided_by,
@@ -557,19 +615,23 @@ impl Store {
     /// Records a failed attempt: re-queued while attempts remain, else failed for good.
     pub async fn fail_job(&self, job_id: i64, worker: &str, error: &str) -> Result<()> {
         let error: String = error.chars().take(2000).collect();
-        let r = sqlx::query("SELECT attempts, max_attempts, worker, state FROM scan_jobs WHERE id = $1")
-            .bind(job_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db("reading a scan job"))?
-            .ok_or_else(|| RegistryError::NotFound(format!("scan job {job_id}")))?;
+        let r = sqlx::query(
+            "SELECT attempts, max_attempts, worker, state FROM scan_jobs WHERE id = $1",
+        )
+        .bind(job_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("reading a scan job"))?
+        .ok_or_else(|| RegistryError::NotFound(format!("scan job {job_id}")))?;
         let g = |e| db("reading a scan job")(e);
         let attempts: i64 = r.try_get("attempts").map_err(g)?;
         let max: i64 = r.try_get("max_attempts").map_err(g)?;
         let holder: Option<String> = r.try_get("worker").map_err(g)?;
         let state: String = r.try_get("state").map_err(g)?;
         if state != "running" || holder.as_deref() != Some(worker) {
-            return Err(RegistryError::Conflict(format!("scan job {job_id} is no longer held by worker {worker}")));
+            return Err(RegistryError::Conflict(format!(
+                "scan job {job_id} is no longer held by worker {worker}"
+            )));
         }
         if attempts < max {
             sqlx::query("UPDATE scan_jobs SET state = 'queued', lease_until = NULL, worker = NULL, last_error = $1, updated_at = $2 WHERE id = $3 AND worker = $4 AND state = 'running'")
@@ -588,18 +650,18 @@ impl Store {
 
     async fn finish_failed(&self, job_id: i64, worker: Option<&str>, error: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let r = sqlx::query(&format!(
-            "SELECT j.state, j.worker, j.submission_id, j.attempts, {VERSION_COLS} FROM scan_jobs j JOIN submissions s ON s.id = j.submission_id \
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT j.state AS job_state, j.worker AS job_worker, j.submission_id, j.attempts, {VERSION_COLS} FROM scan_jobs j JOIN submissions s ON s.id = j.submission_id \
              JOIN versions v ON v.id = s.version_id JOIN extensions e ON e.id = v.extension_id WHERE j.id = $1"
-        ))
+        )))
         .bind(job_id)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db("reading a scan job"))?
         .ok_or_else(|| RegistryError::NotFound(format!("scan job {job_id}")))?;
         let g = |e| db("reading a scan job")(e);
-        let state: String = r.try_get("state").map_err(g)?;
-        let holder: Option<String> = r.try_get("worker").map_err(g)?;
+        let state: String = r.try_get("job_state").map_err(g)?;
+        let holder: Option<String> = r.try_get("job_worker").map_err(g)?;
         let attempts: i64 = r.try_get("attempts").map_err(g)?;
         let sid: i64 = r.try_get("submission_id").map_err(g)?;
         if state != "running" || (worker.is_some() && holder.as_deref() != worker) {
@@ -625,7 +687,14 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db("failing a version"))?;
-        audit::append(&mut tx, "system:worker", "scan.failed", &version.key(), serde_json::json!({"job": job_id, "attempts": attempts, "error": error})).await?;
+        audit::append(
+            &mut tx,
+            "system:worker",
+            "scan.failed",
+            &version.key(),
+            serde_json::json!({"job": job_id, "attempts": attempts, "error": error}),
+        )
+        .await?;
         tx.commit().await.map_err(db("committing a failed scan"))?;
         Ok(())
     }
@@ -699,8 +768,10 @@ impl Store {
                 Ok(DecisionRecord {
                     id: r.try_get("id").map_err(g)?,
                     outcome: r.try_get("outcome").map_err(g)?,
-                    reasons: serde_json::from_str(&reasons).map_err(|e| corrupt("decision reasons", e))?,
-                    inputs: serde_json::from_str(&inputs).map_err(|e| corrupt("decision inputs", e))?,
+                    reasons: serde_json::from_str(&reasons)
+                        .map_err(|e| corrupt("decision reasons", e))?,
+                    inputs: serde_json::from_str(&inputs)
+                        .map_err(|e| corrupt("decision inputs", e))?,
                     decided_by: r.try_get("decided_by").map_err(g)?,
                     created_at: r.try_get("created_at").map_err(g)?,
                 })

@@ -47,7 +47,7 @@ impl TestStore {
             let mut admin = sqlx::postgres::PgConnection::connect(&base)
                 .await
                 .unwrap_or_else(|e| panic!("PostgreSQL at {base} is not reachable ({e}); run scripts/ensure-postgres.sh"));
-            sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut admin)
                 .await
                 .expect("create test database");
@@ -57,7 +57,12 @@ impl TestStore {
         }
         config.max_connections = 8;
         let store = Store::open(&config).await.expect("open store");
-        TestStore { store, config, dir, pg_db }
+        TestStore {
+            store,
+            config,
+            dir,
+            pg_db,
+        }
     }
 
     /// Closes the pool and drops the PostgreSQL database.
@@ -66,16 +71,21 @@ impl TestStore {
         if let Some((base, name)) = &self.pg_db
             && let Ok(mut admin) = sqlx::postgres::PgConnection::connect(base).await
         {
-            let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await;
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await;
             let _ = admin.close().await;
         }
     }
 
     /// Runs raw SQL against the store's database (for tamper tests).
     pub async fn exec(&self, sql: &str) {
-        sqlx::raw_sql(sql).execute(self.store.pool()).await.expect("raw sql");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(self.store.pool())
+            .await
+            .expect("raw sql");
     }
 }
 

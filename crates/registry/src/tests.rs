@@ -32,10 +32,21 @@ fn artifact(tag: &str) -> Vec<u8> {
 fn finding(rule: &str, sev: Severity, line: u32) -> Finding {
     let mut loc = Location::file("dist/nodes/Acme/Acme.node.js");
     loc.region = Some(portcullis_core::Region::line(line));
-    let mut f = Finding::new(rule, Category::Code, sev, "user input reaches child_process.exec", loc)
-        .with_cwe(78)
-        .with_fingerprint_key(format!("{rule}:{line}"));
-    f.fingerprint = portcullis_core::Fingerprint::compute(rule, "dist/nodes/Acme/Acme.node.js", &format!("k{line}"), 0);
+    let mut f = Finding::new(
+        rule,
+        Category::Code,
+        sev,
+        "user input reaches child_process.exec",
+        loc,
+    )
+    .with_cwe(78)
+    .with_fingerprint_key(format!("{rule}:{line}"));
+    f.fingerprint = portcullis_core::Fingerprint::compute(
+        rule,
+        "dist/nodes/Acme/Acme.node.js",
+        &format!("k{line}"),
+        0,
+    );
     f
 }
 
@@ -51,7 +62,10 @@ fn result(outcome: Outcome) -> ScanResult {
         });
     }
     ScanResult {
-        findings: vec![finding("js/command-injection", Severity::High, 2), finding("js/eval", Severity::Medium, 9)],
+        findings: vec![
+            finding("js/command-injection", Severity::High, 2),
+            finding("js/eval", Severity::Medium, 9),
+        ],
         decision,
         inputs: serde_json::json!({"counts": {"high": 1, "medium": 1}, "trusted_source": true}),
         risk: Some("high".into()),
@@ -59,32 +73,64 @@ fn result(outcome: Outcome) -> ScanResult {
     }
 }
 
-async fn submit_and_scan(s: &Store, name: &str, version: &str, outcome: Outcome) -> SubmissionRecord {
-    let sub = s.submit("prn_dev", &meta(name, version), artifact(version)).await.unwrap();
-    let job = s.claim_job("w1", 60_000).await.unwrap().expect("a queued job");
+async fn submit_and_scan(
+    s: &Store,
+    name: &str,
+    version: &str,
+    outcome: Outcome,
+) -> SubmissionRecord {
+    let sub = s
+        .submit("prn_dev", &meta(name, version), artifact(version))
+        .await
+        .unwrap();
+    let job = s
+        .claim_job("w1", 60_000)
+        .await
+        .unwrap()
+        .expect("a queued job");
     assert_eq!(job.submission_id, sub.id);
-    s.complete_job(job.id, "w1", &result(outcome)).await.unwrap();
+    s.complete_job(job.id, "w1", &result(outcome))
+        .await
+        .unwrap();
     sub
 }
 
 async fn submission_stores_everything_and_scan_results_land_atomically(kind: Kind) {
     let t = TestStore::new(kind).await;
     let s = &t.store;
-    let sub = s.submit("prn_dev", &meta("n8n-nodes-acme", "1.2.0"), artifact("a")).await.unwrap();
+    let sub = s
+        .submit("prn_dev", &meta("n8n-nodes-acme", "1.2.0"), artifact("a"))
+        .await
+        .unwrap();
     assert_eq!(sub.version.state, "submitted");
-    assert_eq!(sub.version.artifact_sha256, artifacts::sha256_hex(&artifact("a")));
+    assert_eq!(
+        sub.version.artifact_sha256,
+        artifacts::sha256_hex(&artifact("a"))
+    );
     let ext = s.get_extension("n8n", "n8n-nodes-acme").await.unwrap();
     assert_eq!(ext.owner_team, "team-crm");
     assert_eq!(ext.data_classes, vec!["pii"]);
-    assert_eq!(s.read_artifact(&sub.version.artifact_sha256).await.unwrap(), artifact("a"));
+    assert_eq!(
+        s.read_artifact(&sub.version.artifact_sha256).await.unwrap(),
+        artifact("a")
+    );
 
     let job = s.claim_job("w1", 60_000).await.unwrap().unwrap();
     assert_eq!(job.attempts, 1);
-    assert!(s.claim_job("w2", 60_000).await.unwrap().is_none(), "a running job is not handed out twice");
-    let d = s.complete_job(job.id, "w1", &result(Outcome::Quarantine)).await.unwrap();
+    assert!(
+        s.claim_job("w2", 60_000).await.unwrap().is_none(),
+        "a running job is not handed out twice"
+    );
+    let d = s
+        .complete_job(job.id, "w1", &result(Outcome::Quarantine))
+        .await
+        .unwrap();
     assert_eq!(d.outcome, "quarantine");
 
-    let v = s.get_version("n8n", "n8n-nodes-acme", "1.2.0").await.unwrap();
+    let v = s
+        .get_version("n8n", "n8n-nodes-acme", "1.2.0")
+        .await
+        .unwrap();
     assert_eq!(v.state, "in-review");
     let f = s.list_findings(v.id).await.unwrap();
     assert_eq!(f.len(), 2);
@@ -93,14 +139,30 @@ async fn submission_stores_everything_and_scan_results_land_atomically(kind: Kin
     let ds = s.list_decisions(v.id).await.unwrap();
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].reasons[0]["policy"], "high-findings-quarantine");
-    assert_eq!(s.get_extension("n8n", "n8n-nodes-acme").await.unwrap().risk_computed.as_deref(), Some("high"));
+    assert_eq!(
+        s.get_extension("n8n", "n8n-nodes-acme")
+            .await
+            .unwrap()
+            .risk_computed
+            .as_deref(),
+        Some("high")
+    );
     assert_eq!(s.get_submission(sub.id).await.unwrap().state, "done");
     assert_eq!(s.get_job(job.id).await.unwrap().state, "done");
 
     let report = s.verify_audit().await.unwrap();
     assert!(report.ok, "{report:?}");
-    let actions: Vec<String> = s.audit_events(&AuditFilter::default()).await.unwrap().into_iter().map(|e| e.action).collect();
-    assert_eq!(actions, ["extension.create", "submission.create", "decision.record"]);
+    let actions: Vec<String> = s
+        .audit_events(&AuditFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        ["extension.create", "submission.create", "decision.record"]
+    );
     t.cleanup().await;
 }
 
@@ -111,14 +173,20 @@ async fn incomplete_metadata_lists_what_is_missing(kind: Kind) {
     m.external_services = None;
     m.test_evidence = None;
     match t.store.submit("prn_dev", &m, artifact("x")).await {
-        Err(RegistryError::MissingFields(f)) => assert_eq!(f, ["purpose", "external_services", "test_evidence"]),
+        Err(RegistryError::MissingFields(f)) => {
+            assert_eq!(f, ["purpose", "external_services", "test_evidence"])
+        }
         other => panic!("expected MissingFields, got {other:?}"),
     }
     let mut m = meta("n8n-nodes-acme", "1.0");
-    assert!(matches!(t.store.submit("prn_dev", &m, artifact("x")).await, Err(RegistryError::Invalid(e)) if e.contains("semver")));
+    assert!(
+        matches!(t.store.submit("prn_dev", &m, artifact("x")).await, Err(RegistryError::Invalid(e)) if e.contains("semver"))
+    );
     m.version = Some("1.0.0".into());
     m.platform = Some("wordpress".into());
-    assert!(matches!(t.store.submit("prn_dev", &m, artifact("x")).await, Err(RegistryError::Invalid(e)) if e.contains("unknown platform")));
+    assert!(
+        matches!(t.store.submit("prn_dev", &m, artifact("x")).await, Err(RegistryError::Invalid(e)) if e.contains("unknown platform"))
+    );
     // Nothing was stored by any refused submission.
     assert!(t.store.list_extensions(None).await.unwrap().is_empty());
     assert_eq!(t.store.verify_audit().await.unwrap().events, 0);
@@ -128,17 +196,33 @@ async fn incomplete_metadata_lists_what_is_missing(kind: Kind) {
 async fn published_versions_are_immutable(kind: Kind) {
     let t = TestStore::new(kind).await;
     let s = &t.store;
-    s.submit("prn_dev", &meta("n8n-nodes-acme", "1.0.0"), artifact("a")).await.unwrap();
-    match s.submit("prn_dev", &meta("n8n-nodes-acme", "1.0.0"), artifact("b")).await {
+    s.submit("prn_dev", &meta("n8n-nodes-acme", "1.0.0"), artifact("a"))
+        .await
+        .unwrap();
+    match s
+        .submit("prn_dev", &meta("n8n-nodes-acme", "1.0.0"), artifact("b"))
+        .await
+    {
         Err(RegistryError::Conflict(m)) => assert!(m.contains("different bytes"), "{m}"),
         other => panic!("expected Conflict, got {other:?}"),
     }
-    match s.submit("prn_dev", &meta("n8n-nodes-acme", "1.0.0"), artifact("a")).await {
+    match s
+        .submit("prn_dev", &meta("n8n-nodes-acme", "1.0.0"), artifact("a"))
+        .await
+    {
         Err(RegistryError::Conflict(m)) => assert!(m.contains("already submitted"), "{m}"),
         other => panic!("expected Conflict, got {other:?}"),
     }
-    s.submit("prn_dev", &meta("n8n-nodes-acme", "1.0.1"), artifact("b")).await.unwrap();
-    assert_eq!(s.list_versions("n8n", "n8n-nodes-acme").await.unwrap().len(), 2);
+    s.submit("prn_dev", &meta("n8n-nodes-acme", "1.0.1"), artifact("b"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.list_versions("n8n", "n8n-nodes-acme")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     t.cleanup().await;
 }
 
@@ -147,7 +231,14 @@ async fn concurrent_submissions_of_one_version_admit_exactly_one(kind: Kind) {
     let mut handles = Vec::new();
     for i in 0..8 {
         let s = t.store.clone();
-        handles.push(tokio::spawn(async move { s.submit(&format!("prn_{i}"), &meta("n8n-nodes-race", "2.0.0"), artifact(&i.to_string())).await }));
+        handles.push(tokio::spawn(async move {
+            s.submit(
+                &format!("prn_{i}"),
+                &meta("n8n-nodes-race", "2.0.0"),
+                artifact(&i.to_string()),
+            )
+            .await
+        }));
     }
     let mut ok = 0;
     for h in handles {
@@ -158,7 +249,14 @@ async fn concurrent_submissions_of_one_version_admit_exactly_one(kind: Kind) {
         }
     }
     assert_eq!(ok, 1);
-    assert_eq!(t.store.list_versions("n8n", "n8n-nodes-race").await.unwrap().len(), 1);
+    assert_eq!(
+        t.store
+            .list_versions("n8n", "n8n-nodes-race")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert!(t.store.verify_audit().await.unwrap().ok);
     t.cleanup().await;
 }
@@ -168,7 +266,15 @@ async fn concurrent_audit_appends_form_one_chain(kind: Kind) {
     let mut handles = Vec::new();
     for i in 0..16 {
         let s = t.store.clone();
-        handles.push(tokio::spawn(async move { s.create_principal("prn_admin", &format!("user{i}"), &["developer".into()], &["team-a".into()]).await }));
+        handles.push(tokio::spawn(async move {
+            s.create_principal(
+                "prn_admin",
+                &format!("user{i}"),
+                &["developer".into()],
+                &["team-a".into()],
+            )
+            .await
+        }));
     }
     for h in handles {
         h.await.unwrap().unwrap();
@@ -176,14 +282,24 @@ async fn concurrent_audit_appends_form_one_chain(kind: Kind) {
     let r = t.store.verify_audit().await.unwrap();
     assert!(r.ok, "{r:?}");
     assert_eq!(r.events, 16);
-    let seqs: Vec<i64> = t.store.audit_events(&AuditFilter::default()).await.unwrap().iter().map(|e| e.seq).collect();
+    let seqs: Vec<i64> = t
+        .store
+        .audit_events(&AuditFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
     assert_eq!(seqs, (1..=16).collect::<Vec<_>>());
     t.cleanup().await;
 }
 
 async fn seed_chain(t: &TestStore) {
     for i in 0..5 {
-        t.store.create_principal("prn_admin", &format!("user{i}"), &["reviewer".into()], &[]).await.unwrap();
+        t.store
+            .create_principal("prn_admin", &format!("user{i}"), &["reviewer".into()], &[])
+            .await
+            .unwrap();
     }
     assert!(t.store.verify_audit().await.unwrap().ok);
 }
@@ -191,7 +307,8 @@ async fn seed_chain(t: &TestStore) {
 async fn audit_detects_an_edited_event(kind: Kind) {
     let t = TestStore::new(kind).await;
     seed_chain(&t).await;
-    t.exec("UPDATE audit_events SET details = '{\"name\":\"mallory\"}' WHERE seq = 3").await;
+    t.exec("UPDATE audit_events SET details = '{\"name\":\"mallory\"}' WHERE seq = 3")
+        .await;
     let r = t.store.verify_audit().await.unwrap();
     assert!(!r.ok);
     assert_eq!(r.broken_at, Some(3));
@@ -223,9 +340,17 @@ async fn audit_detects_reordered_events(kind: Kind) {
 async fn audit_detects_truncation_through_signed_checkpoints(kind: Kind) {
     let t = TestStore::new(kind).await;
     seed_chain(&t).await;
-    let cp = t.store.sign_audit_head().await.unwrap().expect("a checkpoint");
+    let cp = t
+        .store
+        .sign_audit_head()
+        .await
+        .unwrap()
+        .expect("a checkpoint");
     assert_eq!(cp.seq, 5);
-    assert!(t.store.sign_audit_head().await.unwrap().is_none(), "head already signed");
+    assert!(
+        t.store.sign_audit_head().await.unwrap().is_none(),
+        "head already signed"
+    );
     assert!(t.store.verify_audit().await.unwrap().ok);
     // Cut the last two events and rewrite the head to match: the chain itself is
     // consistent again, only the checkpoint remembers.
@@ -239,19 +364,47 @@ async fn audit_detects_truncation_through_signed_checkpoints(kind: Kind) {
 async fn audit_export_and_filters(kind: Kind) {
     let t = TestStore::new(kind).await;
     submit_and_scan(&t.store, "n8n-nodes-acme", "1.0.0", Outcome::Approve).await;
-    t.store.create_principal("prn_admin", "bob", &["auditor".into()], &[]).await.unwrap();
+    t.store
+        .create_principal("prn_admin", "bob", &["auditor".into()], &[])
+        .await
+        .unwrap();
     let mut out = Vec::new();
     let n = t.store.export_audit(&mut out).await.unwrap();
     assert_eq!(n, 4);
-    let lines: Vec<serde_json::Value> = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 4);
     assert_eq!(lines[0]["prev_hash"], audit::GENESIS_HASH);
     assert_eq!(lines[1]["prev_hash"], lines[0]["hash"]);
-    let by_ext = t.store.audit_events(&AuditFilter { subject_prefix: Some("n8n/n8n-nodes-acme".into()), ..Default::default() }).await.unwrap();
+    let by_ext = t
+        .store
+        .audit_events(&AuditFilter {
+            subject_prefix: Some("n8n/n8n-nodes-acme".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(by_ext.len(), 3, "{by_ext:?}");
-    let by_actor = t.store.audit_events(&AuditFilter { actor: Some("prn_admin".into()), ..Default::default() }).await.unwrap();
+    let by_actor = t
+        .store
+        .audit_events(&AuditFilter {
+            actor: Some("prn_admin".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(by_actor.len(), 1);
-    let future = t.store.audit_events(&AuditFilter { since: Some(i64::MAX / 2), ..Default::default() }).await.unwrap();
+    let future = t
+        .store
+        .audit_events(&AuditFilter {
+            since: Some(i64::MAX / 2),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert!(future.is_empty());
     t.cleanup().await;
 }
@@ -260,29 +413,77 @@ async fn tokens_are_hashed_scoped_expiring_and_revocable(kind: Kind) {
     let t = TestStore::new(kind).await;
     let s = &t.store;
     let boot = s.bootstrap_steward("root").await.unwrap();
-    assert!(matches!(s.bootstrap_steward("again").await, Err(RegistryError::Conflict(_))));
-    let who = s.authenticate(&boot.secret).await.unwrap().expect("valid token");
+    assert!(matches!(
+        s.bootstrap_steward("again").await,
+        Err(RegistryError::Conflict(_))
+    ));
+    let who = s
+        .authenticate(&boot.secret)
+        .await
+        .unwrap()
+        .expect("valid token");
     assert_eq!(who.principal.roles, ["security-steward"]);
-    let dev = s.create_principal(&who.principal.id, "dana", &["developer".into()], &["team-crm".into()]).await.unwrap();
-    let tok = s.issue_token(&who.principal.id, &dev.id, &["read".into(), "write".into()], Some(3_600_000), "laptop").await.unwrap();
+    let dev = s
+        .create_principal(
+            &who.principal.id,
+            "dana",
+            &["developer".into()],
+            &["team-crm".into()],
+        )
+        .await
+        .unwrap();
+    let tok = s
+        .issue_token(
+            &who.principal.id,
+            &dev.id,
+            &["read".into(), "write".into()],
+            Some(3_600_000),
+            "laptop",
+        )
+        .await
+        .unwrap();
     let a = s.authenticate(&tok.secret).await.unwrap().unwrap();
     assert!(a.has_scope("write") && !a.has_scope("admin"));
     assert_eq!(a.principal.teams, ["team-crm"]);
     // The secret is not stored anywhere in the database.
     let rows = s.list_tokens(Some(&dev.id)).await.unwrap();
     assert_eq!(rows.len(), 1);
-    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM api_tokens").fetch_all(s.pool()).await.unwrap();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
+        .fetch_all(s.pool())
+        .await
+        .unwrap();
     assert!(stored.iter().all(|h| !h.contains(&tok.secret[4..])));
     assert!(stored.contains(&auth::token_hash(&tok.secret)));
-    s.revoke_token(&who.principal.id, &tok.token.id).await.unwrap();
+    s.revoke_token(&who.principal.id, &tok.token.id)
+        .await
+        .unwrap();
     assert!(s.authenticate(&tok.secret).await.unwrap().is_none());
-    assert!(matches!(s.revoke_token(&who.principal.id, &tok.token.id).await, Err(RegistryError::Conflict(_))));
-    let short = s.issue_token(&who.principal.id, &dev.id, &["read".into()], Some(1), "short").await.unwrap();
+    assert!(matches!(
+        s.revoke_token(&who.principal.id, &tok.token.id).await,
+        Err(RegistryError::Conflict(_))
+    ));
+    let short = s
+        .issue_token(
+            &who.principal.id,
+            &dev.id,
+            &["read".into()],
+            Some(1),
+            "short",
+        )
+        .await
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    assert!(s.authenticate(&short.secret).await.unwrap().is_none(), "expired");
+    assert!(
+        s.authenticate(&short.secret).await.unwrap().is_none(),
+        "expired"
+    );
     assert!(s.authenticate("pct_deadbeef").await.unwrap().is_none());
     assert!(s.authenticate("Basic abc").await.unwrap().is_none());
-    assert!(matches!(s.issue_token("x", &dev.id, &["root".into()], None, "").await, Err(RegistryError::Invalid(_))));
+    assert!(matches!(
+        s.issue_token("x", &dev.id, &["root".into()], None, "")
+            .await,
+        Err(RegistryError::Invalid(_))
+    ));
     assert!(s.verify_audit().await.unwrap().ok);
     t.cleanup().await;
 }
@@ -290,27 +491,48 @@ async fn tokens_are_hashed_scoped_expiring_and_revocable(kind: Kind) {
 async fn an_abandoned_job_is_retried_then_failed(kind: Kind) {
     let t = TestStore::new(kind).await;
     let s = &t.store;
-    let sub = s.submit("prn_dev", &meta("n8n-nodes-acme", "1.0.0"), artifact("a")).await.unwrap();
+    let sub = s
+        .submit("prn_dev", &meta("n8n-nodes-acme", "1.0.0"), artifact("a"))
+        .await
+        .unwrap();
     // Worker 1 takes the job and "dies" (never reports).
     let j1 = s.claim_job("w1", 1).await.unwrap().unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    let j2 = s.claim_job("w2", 1).await.unwrap().expect("re-queued after the lease expired");
+    let j2 = s
+        .claim_job("w2", 1)
+        .await
+        .unwrap()
+        .expect("re-queued after the lease expired");
     assert_eq!(j2.id, j1.id);
     assert_eq!(j2.attempts, 2);
     // The dead worker comes back late: its result is refused, nothing is stored.
-    assert!(matches!(s.complete_job(j1.id, "w1", &result(Outcome::Approve)).await, Err(RegistryError::Conflict(_))));
+    assert!(matches!(
+        s.complete_job(j1.id, "w1", &result(Outcome::Approve)).await,
+        Err(RegistryError::Conflict(_))
+    ));
     assert!(s.list_findings(sub.version.id).await.unwrap().is_empty());
     // A reported failure re-queues while attempts remain...
     tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     let j3 = s.claim_job("w3", 60_000).await.unwrap().unwrap();
     assert_eq!(j3.attempts, 3);
-    s.fail_job(j3.id, "w3", "scanner crashed: out of memory").await.unwrap();
+    s.fail_job(j3.id, "w3", "scanner crashed: out of memory")
+        .await
+        .unwrap();
     // ...and fails the version for good once they are used up.
     assert!(s.claim_job("w4", 60_000).await.unwrap().is_none());
     let job = s.get_job(j1.id).await.unwrap();
     assert_eq!(job.state, "failed");
-    assert_eq!(job.last_error.as_deref(), Some("scanner crashed: out of memory"));
-    assert_eq!(s.get_version("n8n", "n8n-nodes-acme", "1.0.0").await.unwrap().state, "scan-failed");
+    assert_eq!(
+        job.last_error.as_deref(),
+        Some("scanner crashed: out of memory")
+    );
+    assert_eq!(
+        s.get_version("n8n", "n8n-nodes-acme", "1.0.0")
+            .await
+            .unwrap()
+            .state,
+        "scan-failed"
+    );
     assert!(s.verify_audit().await.unwrap().ok);
     t.cleanup().await;
 }
@@ -321,36 +543,173 @@ async fn review_promotion_quarantine_and_status(kind: Kind) {
     submit_and_scan(s, "n8n-nodes-acme", "1.0.0", Outcome::Quarantine).await;
     let st = |env: &'static str| s.status("n8n", "n8n-nodes-acme", "1.0.0", env);
     assert_eq!(st("prod").await.unwrap(), InstallStatus::Unknown);
-    assert_eq!(s.status("n8n", "n8n-nodes-nope", "1.0.0", "prod").await.unwrap(), InstallStatus::Unknown);
+    assert_eq!(
+        s.status("n8n", "n8n-nodes-nope", "1.0.0", "prod")
+            .await
+            .unwrap(),
+        InstallStatus::Unknown
+    );
     // Self-review is refused whatever the policy says.
-    assert!(matches!(s.add_review("prn_dev", "n8n", "n8n-nodes-acme", "1.0.0", "approve", "").await, Err(RegistryError::State(_))));
+    assert!(matches!(
+        s.add_review("prn_dev", "n8n", "n8n-nodes-acme", "1.0.0", "approve", "")
+            .await,
+        Err(RegistryError::State(_))
+    ));
     // Staging before approval is refused; dev is fine for a version in review.
-    assert!(matches!(s.change_env("prn_pe", "n8n", "n8n-nodes-acme", "1.0.0", EnvAction::Promote, Some("staging"), "").await, Err(RegistryError::State(_))));
-    s.change_env("prn_pe", "n8n", "n8n-nodes-acme", "1.0.0", EnvAction::Promote, Some("dev"), "").await.unwrap();
-    let r = s.add_review("prn_champ", "n8n", "n8n-nodes-acme", "1.0.0", "approve", "checked the exec call").await.unwrap();
-    let v = s.get_version("n8n", "n8n-nodes-acme", "1.0.0").await.unwrap();
+    assert!(matches!(
+        s.change_env(
+            "prn_pe",
+            "n8n",
+            "n8n-nodes-acme",
+            "1.0.0",
+            EnvAction::Promote,
+            Some("staging"),
+            ""
+        )
+        .await,
+        Err(RegistryError::State(_))
+    ));
+    s.change_env(
+        "prn_pe",
+        "n8n",
+        "n8n-nodes-acme",
+        "1.0.0",
+        EnvAction::Promote,
+        Some("dev"),
+        "",
+    )
+    .await
+    .unwrap();
+    let r = s
+        .add_review(
+            "prn_champ",
+            "n8n",
+            "n8n-nodes-acme",
+            "1.0.0",
+            "approve",
+            "checked the exec call",
+        )
+        .await
+        .unwrap();
+    let v = s
+        .get_version("n8n", "n8n-nodes-acme", "1.0.0")
+        .await
+        .unwrap();
     assert_eq!(v.state, "approved");
-    assert!(audit::verify_signature(&s.public_key(), &workflow::approval_message(&v), r.signature.as_deref().unwrap()));
+    assert!(audit::verify_signature(
+        &s.public_key(),
+        &workflow::approval_message(&v),
+        r.signature.as_deref().unwrap()
+    ));
     // No skipping stages.
-    assert!(matches!(s.change_env("prn_pe", "n8n", "n8n-nodes-acme", "1.0.0", EnvAction::Promote, Some("prod"), "").await, Err(RegistryError::State(m)) if m.contains("staging")));
-    s.change_env("prn_pe", "n8n", "n8n-nodes-acme", "1.0.0", EnvAction::Promote, Some("staging"), "").await.unwrap();
-    s.change_env("prn_pe", "n8n", "n8n-nodes-acme", "1.0.0", EnvAction::Promote, Some("prod"), "").await.unwrap();
+    assert!(
+        matches!(s.change_env("prn_pe", "n8n", "n8n-nodes-acme", "1.0.0", EnvAction::Promote, Some("prod"), "").await, Err(RegistryError::State(m)) if m.contains("staging"))
+    );
+    s.change_env(
+        "prn_pe",
+        "n8n",
+        "n8n-nodes-acme",
+        "1.0.0",
+        EnvAction::Promote,
+        Some("staging"),
+        "",
+    )
+    .await
+    .unwrap();
+    s.change_env(
+        "prn_pe",
+        "n8n",
+        "n8n-nodes-acme",
+        "1.0.0",
+        EnvAction::Promote,
+        Some("prod"),
+        "",
+    )
+    .await
+    .unwrap();
     assert_eq!(st("prod").await.unwrap(), InstallStatus::Allowed);
     // Kill switch: every environment at once.
-    s.change_env("prn_pe", "n8n", "n8n-nodes-acme", "1.0.0", EnvAction::Quarantine, None, "CVE in a dependency").await.unwrap();
+    s.change_env(
+        "prn_pe",
+        "n8n",
+        "n8n-nodes-acme",
+        "1.0.0",
+        EnvAction::Quarantine,
+        None,
+        "CVE in a dependency",
+    )
+    .await
+    .unwrap();
     for env in ["dev", "staging", "prod"] {
         assert_eq!(st(env).await.unwrap(), InstallStatus::Quarantined, "{env}");
     }
-    assert!(matches!(s.change_env("prn_st", "n8n", "n8n-nodes-acme", "1.0.0", EnvAction::Release, None, "").await, Err(RegistryError::MissingFields(_))));
-    s.change_env("prn_st", "n8n", "n8n-nodes-acme", "1.0.0", EnvAction::Release, None, "patched upstream, false alarm").await.unwrap();
+    assert!(matches!(
+        s.change_env(
+            "prn_st",
+            "n8n",
+            "n8n-nodes-acme",
+            "1.0.0",
+            EnvAction::Release,
+            None,
+            ""
+        )
+        .await,
+        Err(RegistryError::MissingFields(_))
+    ));
+    s.change_env(
+        "prn_st",
+        "n8n",
+        "n8n-nodes-acme",
+        "1.0.0",
+        EnvAction::Release,
+        None,
+        "patched upstream, false alarm",
+    )
+    .await
+    .unwrap();
     assert_eq!(st("prod").await.unwrap(), InstallStatus::Allowed);
-    s.change_env("prn_st", "n8n", "n8n-nodes-acme", "1.0.0", EnvAction::Revoke, Some("prod"), "compromised maintainer").await.unwrap();
+    s.change_env(
+        "prn_st",
+        "n8n",
+        "n8n-nodes-acme",
+        "1.0.0",
+        EnvAction::Revoke,
+        Some("prod"),
+        "compromised maintainer",
+    )
+    .await
+    .unwrap();
     assert_eq!(st("prod").await.unwrap(), InstallStatus::Revoked);
     assert_eq!(st("dev").await.unwrap(), InstallStatus::Allowed);
-    assert!(matches!(s.change_env("prn_pe", "n8n", "n8n-nodes-acme", "1.0.0", EnvAction::Promote, Some("prod"), "").await, Err(RegistryError::State(_))));
-    assert!(matches!(s.status("n8n", "n8n-nodes-acme", "1.0.0", "qa").await, Err(RegistryError::Invalid(_))));
+    assert!(matches!(
+        s.change_env(
+            "prn_pe",
+            "n8n",
+            "n8n-nodes-acme",
+            "1.0.0",
+            EnvAction::Promote,
+            Some("prod"),
+            ""
+        )
+        .await,
+        Err(RegistryError::State(_))
+    ));
+    assert!(matches!(
+        s.status("n8n", "n8n-nodes-acme", "1.0.0", "qa").await,
+        Err(RegistryError::Invalid(_))
+    ));
     // Retiring the extension revokes everything.
-    s.update_extension("prn_st", "n8n", "n8n-nodes-acme", &ExtensionPatch { lifecycle: Some("retired".into()), ..Default::default() }).await.unwrap();
+    s.update_extension(
+        "prn_st",
+        "n8n",
+        "n8n-nodes-acme",
+        &ExtensionPatch {
+            lifecycle: Some("retired".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(st("dev").await.unwrap(), InstallStatus::Revoked);
     assert!(s.verify_audit().await.unwrap().ok);
     t.cleanup().await;
@@ -360,27 +719,120 @@ async fn catalog_and_trusted_sources(kind: Kind) {
     let t = TestStore::new(kind).await;
     let s = &t.store;
     let e = s
-        .create_extension("prn_dev", &NewExtension { platform: "node-red".into(), name: "node-red-contrib-acme".into(), owner_team: "team-ops".into(), data_classes: vec!["internal".into()], ..Default::default() })
+        .create_extension(
+            "prn_dev",
+            &NewExtension {
+                platform: "node-red".into(),
+                name: "node-red-contrib-acme".into(),
+                owner_team: "team-ops".into(),
+                data_classes: vec!["internal".into()],
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(e.lifecycle, "active");
-    assert!(matches!(s.create_extension("prn_dev", &NewExtension { platform: "node-red".into(), name: "node-red-contrib-acme".into(), owner_team: "x".into(), ..Default::default() }).await, Err(RegistryError::Conflict(_))));
-    let e = s.update_extension("prn_dev", "node-red", "node-red-contrib-acme", &ExtensionPatch { description: Some("Acme flows".into()), lifecycle: Some("deprecated".into()), ..Default::default() }).await.unwrap();
-    assert_eq!((e.description.as_str(), e.lifecycle.as_str()), ("Acme flows", "deprecated"));
-    assert!(matches!(s.override_risk("prn_st", "node-red", "node-red-contrib-acme", Some("low"), " ").await, Err(RegistryError::MissingFields(_))));
-    let e = s.override_risk("prn_st", "node-red", "node-red-contrib-acme", Some("low"), "internal-only flows, reviewed by hand").await.unwrap();
+    assert!(matches!(
+        s.create_extension(
+            "prn_dev",
+            &NewExtension {
+                platform: "node-red".into(),
+                name: "node-red-contrib-acme".into(),
+                owner_team: "x".into(),
+                ..Default::default()
+            }
+        )
+        .await,
+        Err(RegistryError::Conflict(_))
+    ));
+    let e = s
+        .update_extension(
+            "prn_dev",
+            "node-red",
+            "node-red-contrib-acme",
+            &ExtensionPatch {
+                description: Some("Acme flows".into()),
+                lifecycle: Some("deprecated".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (e.description.as_str(), e.lifecycle.as_str()),
+        ("Acme flows", "deprecated")
+    );
+    assert!(matches!(
+        s.override_risk(
+            "prn_st",
+            "node-red",
+            "node-red-contrib-acme",
+            Some("low"),
+            " "
+        )
+        .await,
+        Err(RegistryError::MissingFields(_))
+    ));
+    let e = s
+        .override_risk(
+            "prn_st",
+            "node-red",
+            "node-red-contrib-acme",
+            Some("low"),
+            "internal-only flows, reviewed by hand",
+        )
+        .await
+        .unwrap();
     assert_eq!(e.risk(), Some("low"));
     assert_eq!(s.list_extensions(Some("team-ops")).await.unwrap().len(), 1);
-    assert!(s.list_extensions(Some("team-crm")).await.unwrap().is_empty());
+    assert!(
+        s.list_extensions(Some("team-crm"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     assert!(!s.is_trusted("n8n", "@acme/n8n-nodes-crm").await.unwrap());
-    s.add_trusted_source("prn_st", &NewTrustedSource { platform: "n8n".into(), kind: "platform".into(), pattern: "n8n".into(), note: String::new() }).await.unwrap();
+    s.add_trusted_source(
+        "prn_st",
+        &NewTrustedSource {
+            platform: "n8n".into(),
+            kind: "platform".into(),
+            pattern: "n8n".into(),
+            note: String::new(),
+        },
+    )
+    .await
+    .unwrap();
     assert!(s.is_trusted("n8n", "n8n-nodes-plain").await.unwrap());
     assert!(!s.is_trusted("n8n", "@acme/n8n-nodes-crm").await.unwrap());
-    let scope = s.add_trusted_source("prn_st", &NewTrustedSource { platform: "n8n".into(), kind: "npm-scope".into(), pattern: "@acme".into(), note: "our org".into() }).await.unwrap();
+    let scope = s
+        .add_trusted_source(
+            "prn_st",
+            &NewTrustedSource {
+                platform: "n8n".into(),
+                kind: "npm-scope".into(),
+                pattern: "@acme".into(),
+                note: "our org".into(),
+            },
+        )
+        .await
+        .unwrap();
     assert!(s.is_trusted("n8n", "@acme/n8n-nodes-crm").await.unwrap());
     assert!(!s.is_trusted("forge", "acme-app").await.unwrap());
-    assert!(matches!(s.add_trusted_source("prn_st", &NewTrustedSource { platform: "n8n".into(), kind: "npm-scope".into(), pattern: "acme/x".into(), note: String::new() }).await, Err(RegistryError::Invalid(_))));
+    assert!(matches!(
+        s.add_trusted_source(
+            "prn_st",
+            &NewTrustedSource {
+                platform: "n8n".into(),
+                kind: "npm-scope".into(),
+                pattern: "acme/x".into(),
+                note: String::new()
+            }
+        )
+        .await,
+        Err(RegistryError::Invalid(_))
+    ));
     s.remove_trusted_source("prn_st", scope.id).await.unwrap();
     assert!(!s.is_trusted("n8n", "@acme/n8n-nodes-crm").await.unwrap());
     assert_eq!(s.list_trusted_sources().await.unwrap().len(), 1);
@@ -390,11 +842,18 @@ async fn catalog_and_trusted_sources(kind: Kind) {
 
 async fn data_survives_reopening(kind: Kind) {
     let t = TestStore::new(kind).await;
-    let sub = t.store.submit("prn_dev", &meta("n8n-nodes-acme", "1.0.0"), artifact("a")).await.unwrap();
+    let sub = t
+        .store
+        .submit("prn_dev", &meta("n8n-nodes-acme", "1.0.0"), artifact("a"))
+        .await
+        .unwrap();
     t.store.close().await;
     // A new process opening the same data dir / database sees everything and its key.
     let again = Store::open(&t.config).await.unwrap();
-    assert_eq!(again.get_submission(sub.id).await.unwrap().version.version, "1.0.0");
+    assert_eq!(
+        again.get_submission(sub.id).await.unwrap().version.version,
+        "1.0.0"
+    );
     assert_eq!(again.public_key(), t.store.public_key());
     assert!(again.verify_audit().await.unwrap().ok);
     again.close().await;

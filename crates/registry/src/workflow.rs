@@ -30,7 +30,11 @@ pub struct ReviewRecord {
 
 /// The bytes an approval signature covers: the exact artifact that was approved.
 pub fn approval_message(v: &VersionRecord) -> Vec<u8> {
-    format!("portcullis-approval-v1\n{}/{}@{}\n{}", v.platform, v.name, v.version, v.artifact_sha256).into_bytes()
+    format!(
+        "portcullis-approval-v1\n{}/{}@{}\n{}",
+        v.platform, v.name, v.version, v.artifact_sha256
+    )
+    .into_bytes()
 }
 
 /// What the platform asks before loading an extension.
@@ -90,15 +94,23 @@ fn check_env(env: &str) -> Result<()> {
     if ENVIRONMENTS.contains(&env) {
         Ok(())
     } else {
-        Err(RegistryError::Invalid(format!("unknown environment `{env}` (expected one of: {})", ENVIRONMENTS.join(", "))))
+        Err(RegistryError::Invalid(format!(
+            "unknown environment `{env}` (expected one of: {})",
+            ENVIRONMENTS.join(", ")
+        )))
     }
 }
 
-async fn version_tx(tx: &mut Transaction<'static, Any>, platform: &str, name: &str, version: &str) -> Result<VersionRecord> {
-    let r = sqlx::query(&format!(
+async fn version_tx(
+    tx: &mut Transaction<'static, Any>,
+    platform: &str,
+    name: &str,
+    version: &str,
+) -> Result<VersionRecord> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {VERSION_COLS} FROM versions v JOIN extensions e ON e.id = v.extension_id \
          WHERE e.platform = $1 AND e.name = $2 AND v.version = $3"
-    ))
+    )))
     .bind(platform)
     .bind(name)
     .bind(version)
@@ -109,17 +121,24 @@ async fn version_tx(tx: &mut Transaction<'static, Any>, platform: &str, name: &s
     row_version(&r)
 }
 
-async fn env_state_tx(tx: &mut Transaction<'static, Any>, version_id: i64, env: &str) -> Result<Option<(String, String)>> {
-    let r = sqlx::query("SELECT state, prior_state FROM env_states WHERE version_id = $1 AND env = $2")
-        .bind(version_id)
-        .bind(env)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db("reading an environment state"))?;
+async fn env_state_tx(
+    tx: &mut Transaction<'static, Any>,
+    version_id: i64,
+    env: &str,
+) -> Result<Option<(String, String)>> {
+    let r =
+        sqlx::query("SELECT state, prior_state FROM env_states WHERE version_id = $1 AND env = $2")
+            .bind(version_id)
+            .bind(env)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db("reading an environment state"))?;
     match r {
         Some(r) => Ok(Some((
-            r.try_get("state").map_err(db("reading an environment state"))?,
-            r.try_get("prior_state").map_err(db("reading an environment state"))?,
+            r.try_get("state")
+                .map_err(db("reading an environment state"))?,
+            r.try_get("prior_state")
+                .map_err(db("reading an environment state"))?,
         ))),
         None => Ok(None),
     }
@@ -159,12 +178,25 @@ impl Store {
     /// Records a review. An `approve` on an `in-review` version approves it and signs the
     /// approval (bound to the artifact digest). The submitter can never review their own
     /// version (enforced here as well as by policy).
-    pub async fn add_review(&self, actor: &str, platform: &str, name: &str, version: &str, verdict: &str, comment: &str) -> Result<ReviewRecord> {
+    pub async fn add_review(
+        &self,
+        actor: &str,
+        platform: &str,
+        name: &str,
+        version: &str,
+        verdict: &str,
+        comment: &str,
+    ) -> Result<ReviewRecord> {
         if !VERDICTS.contains(&verdict) {
-            return Err(RegistryError::Invalid(format!("unknown verdict `{verdict}` (expected one of: {})", VERDICTS.join(", "))));
+            return Err(RegistryError::Invalid(format!(
+                "unknown verdict `{verdict}` (expected one of: {})",
+                VERDICTS.join(", ")
+            )));
         }
         if comment.len() > 20_000 {
-            return Err(RegistryError::Invalid("comment is longer than 20000 bytes".into()));
+            return Err(RegistryError::Invalid(
+                "comment is longer than 20000 bytes".into(),
+            ));
         }
         if verdict != "approve" && comment.trim().is_empty() {
             return Err(RegistryError::MissingFields(vec!["comment".into()]));
@@ -172,10 +204,17 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let v = version_tx(&mut tx, platform, name, version).await?;
         if v.submitted_by == actor {
-            return Err(RegistryError::State(format!("{actor} submitted {} and cannot review it (separation of duties)", v.key())));
+            return Err(RegistryError::State(format!(
+                "{actor} submitted {} and cannot review it (separation of duties)",
+                v.key()
+            )));
         }
         if v.state != "in-review" {
-            return Err(RegistryError::State(format!("{} is `{}`; only versions in review can be reviewed", v.key(), v.state)));
+            return Err(RegistryError::State(format!(
+                "{} is `{}`; only versions in review can be reviewed",
+                v.key(),
+                v.state
+            )));
         }
         let next = match verdict {
             "approve" => "approved",
@@ -210,7 +249,14 @@ impl Store {
         )
         .await?;
         tx.commit().await.map_err(db("committing a review"))?;
-        Ok(ReviewRecord { id, reviewer: actor.to_string(), verdict: verdict.to_string(), comment: comment.to_string(), created_at: now, signature })
+        Ok(ReviewRecord {
+            id,
+            reviewer: actor.to_string(),
+            verdict: verdict.to_string(),
+            comment: comment.to_string(),
+            created_at: now,
+            signature,
+        })
     }
 
     pub async fn list_reviews(&self, version_id: i64) -> Result<Vec<ReviewRecord>> {
@@ -240,18 +286,38 @@ impl Store {
     /// switch); promotion always names one. Promotion goes dev → staging → prod without
     /// skipping; staging and prod need an approved version. Release and revoke need a
     /// reason. Revoked is final.
-    pub async fn change_env(&self, actor: &str, platform: &str, name: &str, version: &str, action: EnvAction, env: Option<&str>, reason: &str) -> Result<Vec<EnvState>> {
+    // One call per state change keeps the audit event and the change in one transaction;
+    // the arguments are exactly what the API request carries.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn change_env(
+        &self,
+        actor: &str,
+        platform: &str,
+        name: &str,
+        version: &str,
+        action: EnvAction,
+        env: Option<&str>,
+        reason: &str,
+    ) -> Result<Vec<EnvState>> {
         if let Some(e) = env {
             check_env(e)?;
         }
         if reason.len() > 10_000 {
-            return Err(RegistryError::Invalid("reason is longer than 10000 bytes".into()));
+            return Err(RegistryError::Invalid(
+                "reason is longer than 10000 bytes".into(),
+            ));
         }
-        if matches!(action, EnvAction::Release | EnvAction::Revoke | EnvAction::Quarantine) && reason.trim().is_empty() {
+        if matches!(
+            action,
+            EnvAction::Release | EnvAction::Revoke | EnvAction::Quarantine
+        ) && reason.trim().is_empty()
+        {
             return Err(RegistryError::MissingFields(vec!["reason".into()]));
         }
         let envs: Vec<&str> = match (action, env) {
-            (EnvAction::Promote, None) => return Err(RegistryError::MissingFields(vec!["env".into()])),
+            (EnvAction::Promote, None) => {
+                return Err(RegistryError::MissingFields(vec!["env".into()]));
+            }
             (_, Some(e)) => vec![e],
             (_, None) => ENVIRONMENTS.to_vec(),
         };
@@ -264,14 +330,34 @@ impl Store {
             let (state, prior) = match action {
                 EnvAction::Promote => {
                     if cur == Some("revoked") || cur == Some("quarantined") {
-                        return Err(RegistryError::State(format!("{} is {} in {e}; release it first", v.key(), cur.unwrap_or_default())));
+                        return Err(RegistryError::State(format!(
+                            "{} is {} in {e}; release it first",
+                            v.key(),
+                            cur.unwrap_or_default()
+                        )));
                     }
                     if cur == Some("allowed") {
-                        return Err(RegistryError::Conflict(format!("{} is already allowed in {e}", v.key())));
+                        return Err(RegistryError::Conflict(format!(
+                            "{} is already allowed in {e}",
+                            v.key()
+                        )));
                     }
-                    let ok_state = if *e == "dev" { ["in-review", "approved"].contains(&v.state.as_str()) } else { v.state == "approved" };
+                    let ok_state = if *e == "dev" {
+                        ["in-review", "approved"].contains(&v.state.as_str())
+                    } else {
+                        v.state == "approved"
+                    };
                     if !ok_state {
-                        return Err(RegistryError::State(format!("{} is `{}`; {e} needs {}", v.key(), v.state, if *e == "dev" { "a scanned version that was not rejected" } else { "an approved version" })));
+                        return Err(RegistryError::State(format!(
+                            "{} is `{}`; {e} needs {}",
+                            v.key(),
+                            v.state,
+                            if *e == "dev" {
+                                "a scanned version that was not rejected"
+                            } else {
+                                "an approved version"
+                            }
+                        )));
                     }
                     let before = match *e {
                         "staging" => Some("dev"),
@@ -279,9 +365,16 @@ impl Store {
                         _ => None,
                     };
                     if let Some(b) = before
-                        && env_state_tx(&mut tx, v.id, b).await?.map(|(s, _)| s).as_deref() != Some("allowed")
+                        && env_state_tx(&mut tx, v.id, b)
+                            .await?
+                            .map(|(s, _)| s)
+                            .as_deref()
+                            != Some("allowed")
                     {
-                        return Err(RegistryError::State(format!("{} must be allowed in {b} before {e} (no skipping stages)", v.key())));
+                        return Err(RegistryError::State(format!(
+                            "{} must be allowed in {b} before {e} (no skipping stages)",
+                            v.key()
+                        )));
                     }
                     ("allowed", "none".to_string())
                 }
@@ -293,10 +386,19 @@ impl Store {
                 },
                 EnvAction::Release => match current.clone() {
                     Some((s, prior)) if s == "quarantined" => {
-                        if prior == "allowed" { ("allowed", "none".to_string()) } else { ("none", "none".to_string()) }
+                        if prior == "allowed" {
+                            ("allowed", "none".to_string())
+                        } else {
+                            ("none", "none".to_string())
+                        }
                     }
                     _ if env.is_none() => continue,
-                    _ => return Err(RegistryError::State(format!("{} is not quarantined in {e}", v.key()))),
+                    _ => {
+                        return Err(RegistryError::State(format!(
+                            "{} is not quarantined in {e}",
+                            v.key()
+                        )));
+                    }
                 },
                 EnvAction::Revoke => match cur {
                     Some("revoked") => continue,
@@ -311,12 +413,36 @@ impl Store {
                     .await
                     .map_err(db("clearing an environment state"))?;
             } else {
-                put_env_state(&mut tx, v.id, e, state, &prior, reason, actor, current.is_some()).await?;
+                put_env_state(
+                    &mut tx,
+                    v.id,
+                    e,
+                    state,
+                    &prior,
+                    reason,
+                    actor,
+                    current.is_some(),
+                )
+                .await?;
             }
-            changed.push(EnvState { env: e.to_string(), state: if state == "none" { "unknown".into() } else { state.into() }, reason: reason.to_string(), updated_by: actor.to_string(), updated_at: now_ms() });
+            changed.push(EnvState {
+                env: e.to_string(),
+                state: if state == "none" {
+                    "unknown".into()
+                } else {
+                    state.into()
+                },
+                reason: reason.to_string(),
+                updated_by: actor.to_string(),
+                updated_at: now_ms(),
+            });
         }
         if changed.is_empty() {
-            return Err(RegistryError::Conflict(format!("{}: nothing to {}", v.key(), action.as_str())));
+            return Err(RegistryError::Conflict(format!(
+                "{}: nothing to {}",
+                v.key(),
+                action.as_str()
+            )));
         }
         audit::append(
             &mut tx,
@@ -326,7 +452,9 @@ impl Store {
             serde_json::json!({"envs": changed.iter().map(|c| serde_json::json!({"env": c.env, "state": c.state})).collect::<Vec<_>>(), "reason": reason}),
         )
         .await?;
-        tx.commit().await.map_err(db("committing an environment change"))?;
+        tx.commit()
+            .await
+            .map_err(db("committing an environment change"))?;
         Ok(changed)
     }
 
@@ -353,7 +481,13 @@ impl Store {
     /// May `platform/name@version` be loaded in `env`? One indexed lookup; no cache, so a
     /// quarantine is seen by every `serve` process on the very next request.
     /// A retired extension answers `revoked` for all its versions.
-    pub async fn status(&self, platform: &str, name: &str, version: &str, env: &str) -> Result<InstallStatus> {
+    pub async fn status(
+        &self,
+        platform: &str,
+        name: &str,
+        version: &str,
+        env: &str,
+    ) -> Result<InstallStatus> {
         check_env(env)?;
         let r = sqlx::query(
             "SELECT e.lifecycle, s.state FROM extensions e JOIN versions v ON v.extension_id = e.id \
@@ -367,9 +501,15 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(db("looking up install status"))?;
-        let Some(r) = r else { return Ok(InstallStatus::Unknown) };
-        let lifecycle: String = r.try_get("lifecycle").map_err(db("looking up install status"))?;
-        let state: Option<String> = r.try_get("state").map_err(db("looking up install status"))?;
+        let Some(r) = r else {
+            return Ok(InstallStatus::Unknown);
+        };
+        let lifecycle: String = r
+            .try_get("lifecycle")
+            .map_err(db("looking up install status"))?;
+        let state: Option<String> = r
+            .try_get("state")
+            .map_err(db("looking up install status"))?;
         if lifecycle == "retired" {
             return Ok(InstallStatus::Revoked);
         }

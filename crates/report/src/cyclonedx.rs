@@ -17,7 +17,10 @@
 //! artifact twice gives a byte-identical SBOM (reproducible, diffable).
 
 use base64::Engine as _;
-use portcullis_core::{Component, DependencyScope, Ecosystem, Extension, Platform, ScanReport};
+use portcullis_core::{
+    Component, DependencyScope, Ecosystem, Extension, Finding, Platform, ScanReport,
+    SuppressionKind,
+};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -27,7 +30,10 @@ const ROOT_REF: &str = "portcullis:root";
 
 pub(crate) fn build(report: &ScanReport) -> Value {
     let mut bom = Map::new();
-    bom.insert("$schema".into(), json!("http://cyclonedx.org/schema/bom-1.6.schema.json"));
+    bom.insert(
+        "$schema".into(),
+        json!("http://cyclonedx.org/schema/bom-1.6.schema.json"),
+    );
     bom.insert("bomFormat".into(), json!("CycloneDX"));
     bom.insert("specVersion".into(), json!(SPEC_VERSION));
     bom.insert("serialNumber".into(), json!(serial_number(report)));
@@ -54,6 +60,11 @@ pub(crate) fn build(report: &ScanReport) -> Value {
     let mut scopes: Vec<DependencyScope> = Vec::new();
     for c in &report.components {
         let purl = c.purl();
+        // A lockfile lists the package itself too; it is metadata.component, and a second
+        // element with the same bom-ref would make the BOM invalid.
+        if purl == root_ref {
+            continue;
+        }
         match by_purl.get(&purl) {
             Some(&i) => {
                 if let Some(s) = scopes.get_mut(i) {
@@ -77,6 +88,11 @@ pub(crate) fn build(report: &ScanReport) -> Value {
         "dependencies".into(),
         dependency_graph(&unique, &root_ref, report.extension.as_ref()),
     );
+    let refs: BTreeSet<String> = by_purl.into_keys().collect();
+    let vulns = vulnerabilities(report, &refs);
+    if !vulns.is_empty() {
+        bom.insert("vulnerabilities".into(), Value::Array(vulns));
+    }
     Value::Object(bom)
 }
 
@@ -232,12 +248,20 @@ fn component(c: &Component, scope: DependencyScope) -> Value {
     if !hashes.is_empty() {
         m.insert("hashes".into(), Value::Array(hashes));
     }
-    if let Some(l) = c.license.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+    if let Some(l) = c
+        .license
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         m.insert("licenses".into(), json!([license(l)]));
     }
     m.insert("purl".into(), json!(purl));
     if let Some(src) = &c.source {
-        m.insert("externalReferences".into(), json!([external_reference(src)]));
+        m.insert(
+            "externalReferences".into(),
+            json!([external_reference(src)]),
+        );
     }
     let mut props = vec![
         prop("portcullis:found-in", &c.found_in),
@@ -343,6 +367,83 @@ fn external_reference(source: &str) -> Value {
     json!({ "type": kind, "url": source, "comment": comment })
 }
 
+/// Dependency findings as CycloneDX vulnerabilities (VEX-style), so an SBOM consumer sees
+/// what is known to be wrong with the components. Only findings that carry the deps
+/// analyzer's `purl` and `primary_advisory` properties and whose purl is a component of this
+/// BOM are included; one entry per (advisory, component).
+fn vulnerabilities(report: &ScanReport, refs: &BTreeSet<String>) -> Vec<Value> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for f in &report.findings {
+        let (Some(purl), Some(id)) = (
+            f.properties.get("purl").and_then(Value::as_str),
+            f.properties.get("primary_advisory").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if !refs.contains(purl) || !seen.insert((id.to_string(), purl.to_string())) {
+            continue;
+        }
+        out.push(vulnerability(f, id, purl));
+    }
+    out
+}
+
+fn vulnerability(f: &Finding, id: &str, purl: &str) -> Value {
+    let mut v = Map::new();
+    v.insert("id".into(), json!(id));
+    v.insert("source".into(), advisory_source(id));
+    let aliases: Vec<Value> = f
+        .properties
+        .get("advisory_ids")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|a| *a != id)
+        .map(|a| json!({ "id": a, "source": advisory_source(a) }))
+        .collect();
+    if !aliases.is_empty() {
+        v.insert("references".into(), Value::Array(aliases));
+    }
+    v.insert(
+        "ratings".into(),
+        json!([{ "severity": f.severity.as_str(), "method": "other" }]),
+    );
+    if !f.cwe.is_empty() {
+        v.insert("cwes".into(), json!(f.cwe));
+    }
+    v.insert("description".into(), json!(f.message));
+    if let Some(r) = &f.remediation {
+        v.insert("recommendation".into(), json!(r));
+    }
+    if let Some(s) = &f.suppression {
+        let how = match s.kind {
+            SuppressionKind::Inline => "inline suppression",
+            SuppressionKind::Config => "ignored in portcullis.toml",
+            SuppressionKind::Waiver => "waiver",
+        };
+        v.insert(
+            "analysis".into(),
+            json!({ "detail": format!("{how}: {}", s.justification) }),
+        );
+    }
+    v.insert("affects".into(), json!([{ "ref": purl }]));
+    Value::Object(v)
+}
+
+/// The database an advisory id comes from, by its prefix; OSV aggregates all of them.
+fn advisory_source(id: &str) -> Value {
+    let name = if id.starts_with("GHSA-") {
+        "GitHub Advisory Database"
+    } else if id.starts_with("CVE-") {
+        "NVD"
+    } else {
+        "OSV"
+    };
+    json!({ "name": name, "url": format!("https://osv.dev/vulnerability/{}", crate::sanitize::uri_path(id)) })
+}
+
 /// Edges proven by dependency paths: `path[i] → path[i+1]`, plus root → every direct one.
 fn dependency_graph(
     components: &[&Component],
@@ -395,7 +496,11 @@ fn resolve_parent(
     candidates
         .iter()
         .find(|c| c.path.as_slice() == prefix)
-        .or_else(|| (candidates.len() == 1).then(|| candidates.first()).flatten())
+        .or_else(|| {
+            (candidates.len() == 1)
+                .then(|| candidates.first())
+                .flatten()
+        })
         .map(|c| c.purl())
 }
 

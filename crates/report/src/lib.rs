@@ -95,7 +95,19 @@ impl FromStr for Format {
 }
 
 /// How to render. `Default` gives plain (uncoloured), capped output.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The caps can come from a `[report]` table in `portcullis.toml` (kebab-case keys, all
+/// optional, unknown keys rejected); `color` and `verbose` normally come from the command
+/// line:
+///
+/// ```toml
+/// [report]
+/// max-per-rule = 10        # text: findings shown per rule before "…and N more"
+/// markdown-top = 10        # markdown: rows in the open table
+/// markdown-max-total = 200 # markdown: rows overall (the rest is counted, not listed)
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct RenderOptions {
     /// ANSI colours in `text` output. The caller decides (TTY, `NO_COLOR`, `--color`); no
     /// escape code is ever written when this is false.
@@ -130,7 +142,9 @@ impl Default for RenderOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("unknown report format `{0}` (expected one of: text, json, sarif, markdown, cyclonedx)")]
+    #[error(
+        "unknown report format `{0}` (expected one of: text, json, sarif, markdown, cyclonedx)"
+    )]
     UnknownFormat(String),
     #[error("cannot serialize the {format} report: {source}")]
     Serialize {
@@ -146,40 +160,39 @@ pub fn render(
     format: Format,
     options: &RenderOptions,
 ) -> Result<String, ReportError> {
-    let json = |value: &dyn erased::Ser| -> Result<String, ReportError> {
-        value
-            .to_pretty()
-            .map(|mut s| {
-                s.push('\n');
-                s
-            })
-            .map_err(|source| ReportError::Serialize { format, source })
-    };
     match format {
         Format::Text => Ok(text::render(report, options)),
-        Format::Json => json(report),
-        Format::Sarif => json(&sarif::build(report, options)),
+        Format::Json => to_json(report, format),
+        Format::Sarif => to_json(&sarif::build(report, options), format),
         Format::Markdown => Ok(markdown::render(report, options)),
-        Format::Cyclonedx => json(&cyclonedx::build(report)),
+        Format::Cyclonedx => to_json(&cyclonedx::build(report), format),
     }
 }
 
-/// A tiny object-safe wrapper over `serde::Serialize`, so `render` serializes the three JSON
-/// formats through one error path.
-mod erased {
-    pub trait Ser {
-        fn to_pretty(&self) -> Result<String, serde_json::Error>;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn to_pretty(&self) -> Result<String, serde_json::Error> {
-            serde_json::to_string_pretty(self)
-        }
-    }
+fn to_json<T: serde::Serialize>(value: &T, format: Format) -> Result<String, ReportError> {
+    let mut s = serde_json::to_string_pretty(value)
+        .map_err(|source| ReportError::Serialize { format, source })?;
+    s.push('\n');
+    Ok(s)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_read_from_toml() {
+        #[derive(serde::Deserialize)]
+        struct Config {
+            report: RenderOptions,
+        }
+        let c: Config = toml::from_str("[report]\nmax-per-rule = 3\nmarkdown-top = 5\n").unwrap();
+        assert_eq!(c.report.max_per_rule, 3);
+        assert_eq!(c.report.markdown_top, 5);
+        assert_eq!(c.report.markdown_max_total, 200);
+        assert!(!c.report.color);
+        assert!(toml::from_str::<Config>("[report]\nmax_per_rul = 3\n").is_err());
+    }
 
     #[test]
     fn formats_round_trip_by_name() {

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 const MESSAGE_CHARS: usize = 160;
 /// Characters of a path kept in a table cell (the tail, which names the file, is kept).
 const PATH_CHARS: usize = 80;
-/// Rules listed under "How to fix".
+/// Hints listed under "How to fix".
 const HINT_RULES: usize = 10;
 
 fn esc(s: &str) -> String {
@@ -192,7 +192,8 @@ pub(crate) fn render(report: &ScanReport, options: &RenderOptions) -> String {
             );
         }
 
-        // One remediation hint per rule, most severe rules first.
+        // Distinct remediation hints, most severe first (a rule's hint can be specific to
+        // the finding: "upgrade axios", "upgrade lodash").
         let mut seen = BTreeSet::new();
         let mut hints = Vec::new();
         for f in &active {
@@ -200,7 +201,7 @@ pub(crate) fn render(report: &ScanReport, options: &RenderOptions) -> String {
                 break;
             }
             if let Some(rem) = &f.remediation
-                && seen.insert(f.rule_id.as_str())
+                && seen.insert((f.rule_id.as_str(), rem.as_str()))
             {
                 let cwe: Vec<String> = f.cwe.iter().map(|c| format!("CWE-{c}")).collect();
                 let cwe = if cwe.is_empty() {

@@ -73,15 +73,15 @@ pub fn terminal_with_widths(line: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(line.len());
     let mut widths = Vec::with_capacity(line.len());
     for c in line.chars() {
-        let before = out.chars().count();
+        let before = out.len();
         match c {
-            // A tab is one column in the region's coordinates (columns count code points);
-            // rendering it as one space keeps the caret aligned.
-            '\t' => out.push(' '),
+            // A tab is one column in the region's coordinates but is shown as four spaces;
+            // its width below is four cells, which keeps the caret aligned.
+            '\t' => out.push_str("    "),
             c if is_dangerous(c) => escape_char(c, &mut out),
             c => out.push(c),
         }
-        let added = out.chars().count() - before;
+        let added = out.get(before..).map_or(1, |pushed| pushed.chars().count());
         let width = if added == 1 {
             c.width().unwrap_or(1).max(1)
         } else {
@@ -107,10 +107,19 @@ pub fn markdown_inline(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '|' => out.push_str("&#124;"),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
-            | '!' | '~' | ':' | '@' => {
+            // Emphasis, code spans, links/images, strikethrough; `:` and `@` defuse URL and
+            // e-mail autolinks. Line-start syntax (`#`, `-`, `1.`) needs no escape: the text
+            // never starts a line (line breaks become spaces).
+            '\\' | '`' | '*' | '_' | '[' | ']' | '~' | ':' | '@' => {
                 out.push('\\');
                 out.push(c);
+            }
+            // `www.` autolinks.
+            '.' if out
+                .get(out.len().saturating_sub(3)..)
+                .is_some_and(|t| t.eq_ignore_ascii_case("www")) =>
+            {
+                out.push_str("\\.");
             }
             '\n' | '\r' | '\t' => out.push(' '),
             c if is_dangerous(c) => escape_char(c, &mut out),
@@ -183,8 +192,8 @@ mod tests {
     #[test]
     fn widths_follow_escapes_and_wide_chars() {
         let (s, w) = terminal_with_widths("a\x1b漢\tb");
-        assert_eq!(s, "a\\x1b漢 b");
-        assert_eq!(w, vec![1, 4, 2, 1, 1]);
+        assert_eq!(s, "a\\x1b漢    b");
+        assert_eq!(w, vec![1, 4, 2, 4, 1]);
     }
 
     #[test]
@@ -194,7 +203,13 @@ mod tests {
         assert!(!md.contains('<') && !md.contains('>'));
         assert!(!md.contains('\n'));
         assert!(!md.contains('|'));
-        assert!(md.contains("\\[click\\]\\(https\\:"));
+        assert!(md.contains("\\[click\\](https\\://evil"));
+        assert_eq!(
+            markdown_inline("see www.evil.example"),
+            "see www\\.evil.example"
+        );
+        assert_eq!(markdown_inline("a@b.c"), "a\\@b.c");
+        assert_eq!(markdown_inline("漢."), "漢.");
         assert!(md.contains("\\`x\\`"));
     }
 

@@ -14,7 +14,10 @@
 //! * `evidence` becomes one `codeFlow`/`threadFlow`, a `Fix` becomes `fixes` with byte-offset
 //!   `deletedRegion`s, a suppression becomes `suppressions` (`inSource` for inline comments,
 //!   `external` for config ignores and registry waivers), baseline states map one to one;
-//! * notices become `toolExecutionNotifications`; the decision goes into `run.properties`.
+//! * notices become `toolExecutionNotifications`; the decision goes into `run.properties`;
+//! * results are ordered most severe first and capped at [`MAX_RESULTS`] (GitHub's limit per
+//!   run), with a notification saying how many were dropped;
+//! * `runAutomationDetails.id` is `portcullis/<extension name>/`, GitHub's analysis category.
 
 use crate::RenderOptions;
 use crate::sanitize::uri_path;
@@ -26,9 +29,12 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-pub(crate) const SCHEMA_URI: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+pub(crate) const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 /// The `uriBaseId` every artifact location is relative to: the root of the scanned package.
 pub(crate) const ROOT_BASE_ID: &str = "PKGROOT";
+/// GitHub code scanning rejects a run with more results than this.
+pub(crate) const MAX_RESULTS: usize = 25_000;
 /// The `partialFingerprints` key for Portcullis fingerprints (versioned with the scheme).
 pub(crate) const FINGERPRINT_KEY: &str = "portcullis/v1";
 
@@ -45,12 +51,23 @@ pub(crate) struct SarifLog {
 #[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
+    automation_details: AutomationDetails,
     invocations: Vec<Invocation>,
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocationBase>,
     results: Vec<SarifResult>,
     column_kind: &'static str,
     #[serde(skip_serializing_if = "Map::is_empty")]
     properties: Map<String, Value>,
+}
+
+/// `runAutomationDetails`: GitHub code scanning uses `id` (up to the last `/`) as the
+/// analysis category, and rejects several runs of one tool with the same category in one
+/// upload. Keyed by the extension's name (not its version), so alerts of one extension keep
+/// their identity from version to version, and runs for different extensions merged into one
+/// log stay distinct.
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
 }
 
 #[derive(Serialize)]
@@ -282,9 +299,7 @@ fn location(loc: &Location, message: Option<&str>) -> Option<SarifLocation> {
     Some(SarifLocation {
         physical_location: PhysicalLocation {
             artifact_location: artifact(&loc.path),
-            region: loc
-                .region
-                .and_then(|r| region(r, loc.snippet.as_deref())),
+            region: loc.region.and_then(|r| region(r, loc.snippet.as_deref())),
         },
         message: message.map(msg),
     })
@@ -314,7 +329,11 @@ fn first_paragraph(help: &str) -> Option<String> {
 
 fn rule_descriptor(meta: &RuleMeta) -> Rule {
     let mut tags: Vec<Value> = vec![json!("security"), json!(meta.category.as_str())];
-    tags.extend(meta.cwe.iter().map(|c| json!(format!("external/cwe/cwe-{c}"))));
+    tags.extend(
+        meta.cwe
+            .iter()
+            .map(|c| json!(format!("external/cwe/cwe-{c}"))),
+    );
     let mut props = Map::new();
     props.insert("tags".into(), Value::Array(tags));
     props.insert(
@@ -347,7 +366,12 @@ fn rule_descriptor(meta: &RuleMeta) -> Rule {
 
 /// Metadata for a rule the report has no `RuleMeta` for, from its first finding.
 fn synthesized_meta(f: &Finding) -> RuleMeta {
-    let name = f.rule_id.rsplit('/').next().unwrap_or(&f.rule_id).to_string();
+    let name = f
+        .rule_id
+        .rsplit('/')
+        .next()
+        .unwrap_or(&f.rule_id)
+        .to_string();
     RuleMeta {
         id: f.rule_id.clone(),
         name,
@@ -547,21 +571,33 @@ pub(crate) fn build(report: &ScanReport, options: &RenderOptions) -> SarifLog {
         }
     }
     let baseline_in_use = report.findings.iter().any(|f| f.baseline_state.is_some());
-    let results = report
-        .findings
+    // Most severe first, so a cut keeps what matters.
+    let mut ordered: Vec<&Finding> = report.findings.iter().collect();
+    ordered.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let results = ordered
         .iter()
+        .take(MAX_RESULTS)
         .map(|f| {
             let i = index.get(&f.rule_id).copied().unwrap_or(0);
             result(f, i, baseline_in_use)
         })
         .collect();
 
-    let notifications: Vec<Notification> = report.notices.iter().map(notification).collect();
-    let execution_successful = !report
-        .notices
-        .iter()
-        .any(|n| n.level == NoticeLevel::Error);
+    let mut notifications: Vec<Notification> = report.notices.iter().map(notification).collect();
+    if ordered.len() > MAX_RESULTS {
+        notifications.push(Notification {
+            level: "warning",
+            message: msg(format!(
+                "{} of {} findings omitted: SARIF consumers such as GitHub code scanning reject runs with more than {MAX_RESULTS} results; the least severe were dropped (the JSON report has all of them)",
+                ordered.len() - MAX_RESULTS,
+                ordered.len()
+            )),
+            locations: Vec::new(),
+        });
+    }
+    let execution_successful = !report.notices.iter().any(|n| n.level == NoticeLevel::Error);
 
+    let counts = report.active_counts();
     let mut properties = Map::new();
     properties.insert(
         "portcullis".into(),
@@ -572,7 +608,7 @@ pub(crate) fn build(report: &ScanReport, options: &RenderOptions) -> SarifLog {
             "extension": report.extension,
             "activeCounts": Severity::ALL
                 .iter()
-                .map(|s| (s.as_str().to_string(), json!(report.active_counts().get(s).copied().unwrap_or(0))))
+                .map(|s| (s.as_str().to_string(), json!(counts.get(s).copied().unwrap_or(0))))
                 .collect::<Map<String, Value>>(),
         }),
     );
@@ -596,11 +632,20 @@ pub(crate) fn build(report: &ScanReport, options: &RenderOptions) -> SarifLog {
                 driver: Driver {
                     name: report.tool.name.clone(),
                     version: report.tool.version.clone(),
-                    semantic_version: Some(report.tool.version.clone())
-                        .filter(|v| is_semver(v)),
+                    semantic_version: Some(report.tool.version.clone()).filter(|v| is_semver(v)),
                     information_uri: options.information_uri.clone(),
                     rules: metas.iter().map(rule_descriptor).collect(),
                 },
+            },
+            automation_details: AutomationDetails {
+                id: format!(
+                    "portcullis/{}/",
+                    report
+                        .extension
+                        .as_ref()
+                        .map_or(report.target.source.as_str(), |e| e.name.as_str())
+                        .replace('/', "_")
+                ),
             },
             invocations: vec![Invocation {
                 execution_successful,

@@ -21,6 +21,11 @@ use std::fmt::Write as _;
 
 /// Compact sections (suppressed, unchanged) list at most this many entries unless verbose.
 const COMPACT_CAP: usize = 20;
+/// Snippet lines and characters per line shown at most.
+const SNIPPET_LINES: usize = 5;
+const SNIPPET_CHARS: usize = 400;
+/// Hops of a dependency path shown.
+const PATH_HOPS: usize = 8;
 /// References shown per finding unless verbose.
 const REFERENCE_CAP: usize = 2;
 
@@ -122,9 +127,7 @@ pub(crate) fn render(report: &ScanReport, options: &RenderOptions) -> String {
         if *n < cap {
             shown.push(f);
         } else {
-            let h = hidden
-                .entry(f.rule_id.as_str())
-                .or_insert((0, f.severity));
+            let h = hidden.entry(f.rule_id.as_str()).or_insert((0, f.severity));
             h.0 += 1;
             h.1 = h.1.max(f.severity);
         }
@@ -243,6 +246,26 @@ fn finding_block(f: &Finding, baseline_in_use: bool, verbose: bool, p: &Painter,
             );
         }
     }
+    // Dependency findings: how the package got in (the deps analyzer's `dependency_path`).
+    if let Some(path) = f
+        .properties
+        .get("dependency_path")
+        .and_then(serde_json::Value::as_array)
+        .filter(|p| p.len() > 1)
+    {
+        let hops: Vec<String> = path
+            .iter()
+            .take(PATH_HOPS)
+            .filter_map(serde_json::Value::as_str)
+            .map(|h| terminal(h).into_owned())
+            .collect();
+        let more = if path.len() > PATH_HOPS {
+            " → …"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "    = via: {}{more}", hops.join(" → "));
+    }
     if let Some(fix) = &f.remediation {
         let text = terminal_multiline(fix).replace('\n', "\n            ");
         let _ = writeln!(out, "    = help: {text}");
@@ -274,10 +297,13 @@ fn finding_block(f: &Finding, baseline_in_use: bool, verbose: bool, p: &Painter,
 
 /// Prints the snippet lines with a gutter and a caret line under the region's columns.
 fn snippet_block(snippet: &str, region: Region, p: &Painter, out: &mut String) {
-    let lines: Vec<&str> = snippet.split('\n').collect();
-    let last_line = region
-        .start_line
-        .saturating_add(u32::try_from(lines.len()).unwrap_or(u32::MAX).saturating_sub(1));
+    // Core bounds snippets, but a report read back from JSON may not have been built by it.
+    let lines: Vec<&str> = snippet.split('\n').take(SNIPPET_LINES).collect();
+    let last_line = region.start_line.saturating_add(
+        u32::try_from(lines.len())
+            .unwrap_or(u32::MAX)
+            .saturating_sub(1),
+    );
     let gutter = last_line.to_string().len();
     let _ = writeln!(out, "    {:>gutter$} |", "");
     for (i, raw) in lines.iter().enumerate() {
@@ -285,6 +311,10 @@ fn snippet_block(snippet: &str, region: Region, p: &Painter, out: &mut String) {
             .start_line
             .saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let raw = match raw.char_indices().nth(SNIPPET_CHARS) {
+            Some((cut, _)) => raw.get(..cut).unwrap_or(raw),
+            None => raw,
+        };
         let (text, widths) = terminal_with_widths(raw);
         let _ = writeln!(out, "    {line_no:>gutter$} | {text}");
         // Columns (1-based, code points) to mark on this line: [from, to).
@@ -300,10 +330,11 @@ fn snippet_block(snippet: &str, region: Region, p: &Painter, out: &mut String) {
         } else {
             0
         };
-        let caret = caret_line(&widths, from, to);
-        if !caret.is_empty() {
-            let _ = writeln!(out, "    {:>gutter$} | {}", "", p.caret(&caret));
+        if line_no < region.start_line || line_no > region.end_line.max(region.start_line) {
+            continue;
         }
+        let caret = caret_line(&widths, from, to);
+        let _ = writeln!(out, "    {:>gutter$} | {}", "", p.caret(&caret));
     }
 }
 
@@ -395,12 +426,22 @@ fn notices_section(report: &ScanReport, p: &Painter, out: &mut String) {
     if report.notices.is_empty() {
         return;
     }
-    let _ = writeln!(out, "{}", p.bold(&format!("Notices ({}):", report.notices.len())));
+    let _ = writeln!(
+        out,
+        "{}",
+        p.bold(&format!("Notices ({}):", report.notices.len()))
+    );
     for n in &report.notices {
         let level = match n.level {
-            NoticeLevel::Info => "info",
-            NoticeLevel::Warning => "warning",
-            NoticeLevel::Error => "error",
+            NoticeLevel::Info => p.dim("info"),
+            NoticeLevel::Warning => p.paint(
+                Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+                "warning",
+            ),
+            NoticeLevel::Error => p.paint(
+                Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+                "error",
+            ),
         };
         match &n.path {
             Some(path) => {
@@ -534,6 +575,23 @@ mod tests {
         // An escaped control char is four cells wide.
         assert_eq!(caret_line(&[1, 4, 1], 2, 3), " ^^^^");
         assert_eq!(caret_line(&[], 1, 1), "^");
+    }
+
+    #[test]
+    fn multi_line_regions_mark_each_line() {
+        let mut out = String::new();
+        let p = Painter { color: false };
+        let region = Region {
+            start_line: 9,
+            start_column: 5,
+            end_line: 10,
+            end_column: 3,
+        };
+        snippet_block("abc defgh\nxy);\ntrailing", region, &p, &mut out);
+        assert_eq!(
+            out,
+            "       |\n     9 | abc defgh\n       |     ^^^^^\n    10 | xy);\n       | ^^\n    11 | trailing\n"
+        );
     }
 
     #[test]

@@ -3,15 +3,16 @@
 
 use crate::config::Config;
 use crate::gate::{GateEvaluator, ThresholdGate};
-use crate::pipeline::Pipeline;
+use crate::pipeline::{CapabilityChecker, DetectOutput, ExtensionDetector, Pipeline};
 use crate::triage::Baseline;
 use crate::{ScanError, ScanOptions};
-use portcullis_core::{Analyzer, Notice, Package, Severity};
+use portcullis_core::{
+    Analyzer, CapabilitySet, Component, Decision, Extension, Finding, Notice, NoticeLevel,
+    Package, RuleMeta, ScanReport,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// The default failing threshold when neither a policy nor `--fail-on` decides.
-pub const DEFAULT_FAIL_ON: Severity = Severity::High;
+use std::sync::Arc;
 
 pub(crate) struct IngestSettings {
     limits: portcullis_ingest::Limits,
@@ -23,40 +24,154 @@ pub(crate) fn ingest_settings(config: &Config) -> Result<IngestSettings, ScanErr
     })
 }
 
-pub(crate) fn load(
-    path: &Path,
-    settings: &IngestSettings,
-) -> Result<(Package, Vec<Notice>), ScanError> {
-    portcullis_ingest::load_with_notices(path, &settings.limits)
-        .map_err(|e| ScanError::Input(e.to_string()))
+pub(crate) fn load(path: &Path, settings: &IngestSettings) -> Result<(Package, Vec<Notice>), ScanError> {
+    portcullis_ingest::load_with_notices(path, &settings.limits).map_err(|e| ScanError::Input(e.to_string()))
+}
+
+struct Adapters {
+    generic: Option<portcullis_adapters::GenericManifest>,
+}
+
+impl ExtensionDetector for Adapters {
+    fn detect(&self, package: &Package) -> DetectOutput {
+        let out = portcullis_adapters::detect(package, self.generic.as_ref());
+        DetectOutput {
+            extension: out.extension,
+            findings: out.findings,
+            notices: out.notices,
+        }
+    }
+    fn rules(&self) -> Vec<RuleMeta> {
+        portcullis_adapters::rules()
+    }
+}
+
+struct Capabilities {
+    config: portcullis_capabilities::Config,
+}
+
+impl CapabilityChecker for Capabilities {
+    fn check(&self, extension: Option<&Extension>, observed: &CapabilitySet, components: &[Component]) -> Vec<Finding> {
+        portcullis_capabilities::check(extension, observed, components, &self.config)
+    }
+    fn rules(&self) -> Vec<RuleMeta> {
+        portcullis_capabilities::rules()
+    }
+}
+
+struct PolicyGate {
+    gate: portcullis_policy::Gate,
+}
+
+impl GateEvaluator for PolicyGate {
+    fn evaluate(&self, report: &ScanReport) -> Result<Decision, String> {
+        let input = portcullis_policy::GateInput::from_report(report);
+        self.gate.evaluate(&input).map_err(|e| e.to_string())
+    }
+}
+
+/// Opens the vulnerability database, if there is one. A missing database is not an error
+/// (the deps analyzer says so in a notice); a corrupt one is reported and skipped.
+fn open_db(
+    options: &ScanOptions,
+    notices: &mut Vec<Notice>,
+    properties: &mut BTreeMap<String, serde_json::Value>,
+) -> Option<Arc<portcullis_vulndb::VulnDb>> {
+    let dir = options.db_dir.clone().or_else(portcullis_vulndb::VulnDb::default_dir)?;
+    if !dir.join(portcullis_vulndb::DB_FILE_NAME).exists() {
+        return None;
+    }
+    match portcullis_vulndb::VulnDb::open(&dir) {
+        Ok(db) => {
+            properties.insert(
+                "vulnerability-database".into(),
+                serde_json::json!({
+                    "path": dir.display().to_string(),
+                    "updated": db.meta().updated_at_rfc3339(),
+                    "advisories": db.len(),
+                }),
+            );
+            Some(Arc::new(db))
+        }
+        Err(e) => {
+            notices.push(Notice {
+                level: NoticeLevel::Warning,
+                path: None,
+                message: format!(
+                    "vulnerability database at {} cannot be read ({e}); dependencies are not checked against advisories",
+                    dir.display()
+                ),
+            });
+            None
+        }
+    }
 }
 
 pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, ScanError> {
-    let properties = BTreeMap::new();
-    let setup_notices = Vec::new();
-    let analyzers: Vec<Box<dyn Analyzer>> = Vec::new();
+    let mut properties = BTreeMap::new();
+    let mut setup_notices = Vec::new();
+    if let Some(path) = &config.source {
+        properties.insert("config".into(), serde_json::Value::String(path.display().to_string()));
+    }
+    let setup = |what: &str, e: &dyn std::fmt::Display| ScanError::Config(crate::ConfigError::Parse {
+        path: config.source.clone().unwrap_or_else(|| crate::config::CONFIG_FILE.into()),
+        message: format!("{what}: {e}"),
+    });
 
-    let baseline = options
-        .baseline
-        .as_deref()
-        .map(Baseline::load)
-        .transpose()?;
-    let threshold = ThresholdGate {
-        threshold: options
-            .fail_on
-            .or(config.scan.fail_on)
-            .unwrap_or(DEFAULT_FAIL_ON),
+    let mut analyzers: Vec<Box<dyn Analyzer>> = Vec::new();
+    analyzers.push(Box::new(portcullis_supply_chain::SupplyChainAnalyzer::new(
+        config.section("supply-chain", &config.supply_chain)?,
+    )));
+
+    let mut js: portcullis_js::Config = config.section("js", &config.js)?;
+    js.base_dir = config.source.as_deref().and_then(Path::parent).map(Path::to_path_buf);
+    analyzers.push(Box::new(portcullis_js::JsAnalyzer::new(js).map_err(|e| setup("[js]", &e))?));
+
+    let mut secrets: portcullis_secrets::Config = config.section("secrets", &config.secrets)?;
+    secrets.verify |= options.verify_secrets;
+    analyzers.push(Box::new(
+        portcullis_secrets::SecretsAnalyzer::new(secrets).map_err(|e| setup("[secrets]", &e))?,
+    ));
+
+    let db = open_db(options, &mut setup_notices, &mut properties);
+    analyzers.push(Box::new(portcullis_deps::DepsAnalyzer::new(
+        config.section("deps", &config.deps)?,
+        db,
+    )));
+
+    let generic: Option<portcullis_adapters::GenericManifest> = match &config.extension {
+        Some(_) => Some(config.section("extension", &config.extension)?),
+        None => None,
     };
-    let gate: Box<dyn GateEvaluator> = Box::new(threshold);
-    let allow_inline_suppressions =
-        config.scan.allow_inline_suppressions && !options.forbid_inline_suppressions;
+    let detector: Box<dyn ExtensionDetector> = Box::new(Adapters { generic });
+    let checker: Box<dyn CapabilityChecker> = Box::new(Capabilities {
+        config: config.section("capabilities", &config.capabilities)?,
+    });
+
+    let policy_dir = options.policy_dir.clone().or_else(|| config.policy.dir.clone());
+    let gate = match &policy_dir {
+        Some(dir) => portcullis_policy::Gate::from_dir(dir),
+        None => portcullis_policy::Gate::default_policies(),
+    }
+    .map_err(|e| match &policy_dir {
+        Some(dir) => ScanError::Input(format!("policy set {}: {e}", dir.display())),
+        None => ScanError::Setup(format!("built-in policy set: {e}")),
+    })?;
+    let gate: Box<dyn GateEvaluator> = Box::new(PolicyGate { gate });
+    let fail_on_override = options
+        .fail_on
+        .or(config.scan.fail_on)
+        .map(|threshold| ThresholdGate { threshold });
+
+    let baseline = options.baseline.as_deref().map(Baseline::load).transpose()?;
+    let allow_inline_suppressions = config.scan.allow_inline_suppressions && !options.forbid_inline_suppressions;
     Ok(Pipeline {
         config,
         analyzers,
-        detector: None,
-        checker: None,
+        detector: Some(detector),
+        checker: Some(checker),
         gate,
-        fail_on_override: None,
+        fail_on_override,
         allow_inline_suppressions,
         baseline,
         properties,

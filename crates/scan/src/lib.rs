@@ -101,14 +101,14 @@ impl Scanner {
         engine::load(path, &self.ingest)
     }
 
-    pub fn scan_package(&self, package: &Package, progress: Option<&ProgressFn>) -> ScanReport {
+    pub fn scan_package(&self, package: &Package, progress: Option<&ProgressFn<'_>>) -> ScanReport {
         self.pipeline.run(package, progress)
     }
 
     pub fn scan(
         &self,
         path: &Path,
-        progress: Option<&ProgressFn>,
+        progress: Option<&ProgressFn<'_>>,
     ) -> Result<ScanReport, ScanError> {
         let (package, notices) = self.load(path)?;
         let mut report = self.scan_package(&package, progress);

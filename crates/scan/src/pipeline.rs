@@ -39,7 +39,7 @@ pub trait CapabilityChecker: Send + Sync {
 }
 
 /// Progress of a scan, for a progress bar.
-pub type ProgressFn = dyn Fn(usize, usize) + Send + Sync;
+pub type ProgressFn<'a> = dyn Fn(usize, usize) + Send + Sync + 'a;
 
 pub struct Pipeline {
     pub config: Config,
@@ -72,7 +72,7 @@ impl Pipeline {
         rules
     }
 
-    pub fn run(&self, package: &Package, progress: Option<&ProgressFn>) -> ScanReport {
+    pub fn run(&self, package: &Package, progress: Option<&ProgressFn<'_>>) -> ScanReport {
         let started = Instant::now();
         let mut notices = self.setup_notices.clone();
         let detected = match &self.detector {

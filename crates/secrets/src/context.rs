@@ -50,17 +50,22 @@ fn window(text: &str, start: usize, before: usize, after: usize) -> &str {
     text.get(a..b).unwrap_or("")
 }
 
+/// The line around `pos`, but at most `LINE_REACH` bytes either side (minified bundles
+/// have megabyte lines; the context that matters is near the secret).
 fn line_around(text: &str, pos: usize) -> &str {
+    const LINE_REACH: usize = 2000;
     let pos = pos.min(text.len());
     let bytes = text.as_bytes();
+    let lo = pos.saturating_sub(LINE_REACH);
+    let hi = pos.saturating_add(LINE_REACH).min(text.len());
     let start = bytes
-        .get(..pos)
+        .get(lo..pos)
         .and_then(|b| memchr::memrchr(b'\n', b))
-        .map_or(0, |i| i + 1);
+        .map_or(lo, |i| lo + i + 1);
     let end = bytes
-        .get(pos..)
+        .get(pos..hi)
         .and_then(|b| memchr::memchr(b'\n', b))
-        .map_or(text.len(), |i| pos + i);
+        .map_or(hi, |i| pos + i);
     window(text, start, 0, end.saturating_sub(start))
 }
 
@@ -70,24 +75,42 @@ fn compact(s: &str) -> String {
         .collect()
 }
 
-/// Whether the secret at byte `pos` of `text` (file `path`) is exported by its platform.
-pub fn exported(path: &str, text: &str, pos: usize) -> Option<Exported> {
-    let line = line_around(text, pos);
-    let is_code = path.ends_with(".js") || path.ends_with(".ts") || path.ends_with(".html");
-    if !is_code {
+/// Per-file facts [`exported`] needs, computed once per file (not once per secret, which
+/// would make a file with many secrets quadratic).
+#[derive(Debug, Clone, Copy)]
+pub struct FileFacts {
+    is_code: bool,
+    n8n_credential: bool,
+    node_red: bool,
+}
+
+impl FileFacts {
+    pub fn new(path: &str, text: &str) -> FileFacts {
+        let is_code = path.ends_with(".js") || path.ends_with(".ts") || path.ends_with(".html");
+        FileFacts {
+            is_code,
+            n8n_credential: is_code
+                && (path.ends_with(".credentials.ts")
+                    || path.ends_with(".credentials.js")
+                    || text.contains("ICredentialType")),
+            node_red: is_code && text.contains("registerType"),
+        }
+    }
+}
+
+/// Whether the secret at byte `pos` of `text` is exported by its platform.
+pub fn exported(facts: FileFacts, text: &str, pos: usize) -> Option<Exported> {
+    if !facts.is_code {
         return None;
     }
-    if (path.ends_with(".credentials.ts")
-        || path.ends_with(".credentials.js")
-        || text.contains("ICredentialType"))
-        && compact(line).contains("default:")
-    {
+    let line = line_around(text, pos);
+    if facts.n8n_credential && compact(line).contains("default:") {
         let around = compact(window(text, pos, 600, 400));
         if around.contains("typeOptions:{password:true") {
             return Some(Exported::N8nCredentialDefault);
         }
     }
-    if text.contains("registerType") && compact(line).contains("value:") {
+    if facts.node_red && compact(line).contains("value:") {
         let before = window(text, pos, 3000, 0);
         if before.contains("defaults") {
             return Some(Exported::NodeRedDefault);
@@ -106,9 +129,18 @@ pub fn is_config_file(path: &str, kind: FileKind) -> bool {
         || name == ".yarnrc"
         || name == ".pypirc"
         || name == ".netrc"
-        || [".properties", ".ini", ".conf", ".cfg", ".yml", ".yaml", ".toml", ".sh"]
-            .iter()
-            .any(|e| name.ends_with(e))
+        || [
+            ".properties",
+            ".ini",
+            ".conf",
+            ".cfg",
+            ".yml",
+            ".yaml",
+            ".toml",
+            ".sh",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e))
 }
 
 /// File kind from a path, for blobs that did not come through ingest (git history).
@@ -154,13 +186,15 @@ mod tests {
     fn n8n_credential_default_is_exported() {
         let src = "export class AcmeApi implements ICredentialType {\n  name = 'acmeApi';\n  properties: INodeProperties[] = [\n    {\n      displayName: 'API Key',\n      name: 'apiKey',\n      type: 'string',\n      typeOptions: { password: true },\n      default: 'Zq81mXpL0rT6vW3yB9nC4kD7',\n    },\n  ];\n}\n";
         let pos = src.find("Zq81").unwrap();
+        let path = "credentials/AcmeApi.credentials.ts";
         assert_eq!(
-            exported("credentials/AcmeApi.credentials.ts", src, pos),
+            exported(FileFacts::new(path, src), src, pos),
             Some(Exported::N8nCredentialDefault)
         );
         // The same value as a plain string elsewhere is not exported.
         let other = "const k = 'Zq81mXpL0rT6vW3yB9nC4kD7';\n";
-        assert_eq!(exported("nodes/Acme.node.ts", other, 11), None);
+        let path = "nodes/Acme.node.ts";
+        assert_eq!(exported(FileFacts::new(path, other), other, 11), None);
     }
 
     #[test]
@@ -168,7 +202,7 @@ mod tests {
         let src = "module.exports = function(RED) {\n  RED.nodes.registerType('acme', Acme, {\n    defaults: {\n      name: { value: '' },\n      apiKey: { value: 'Zq81mXpL0rT6vW3yB9nC4kD7' }\n    }\n  });\n};\n";
         let pos = src.find("Zq81").unwrap();
         assert_eq!(
-            exported("acme.js", src, pos),
+            exported(FileFacts::new("acme.js", src), src, pos),
             Some(Exported::NodeRedDefault)
         );
     }

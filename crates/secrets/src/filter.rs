@@ -101,6 +101,11 @@ const SEQUENCES: &[&str] = &[
 
 /// True when the value is a placeholder, a documentation value or a template.
 pub fn is_placeholder(value: &str) -> bool {
+    is_placeholder_with(value, true)
+}
+
+/// [`is_placeholder`], optionally without the run-of-one-character check.
+pub fn is_placeholder_with(value: &str, check_runs: bool) -> bool {
     if DOC_VALUES.iter().any(|d| value.contains(d)) {
         return true;
     }
@@ -116,7 +121,7 @@ pub fn is_placeholder(value: &str) -> bool {
     if (t.starts_with('<') && t.ends_with('>')) || (t.starts_with('[') && t.ends_with(']')) {
         return true;
     }
-    has_long_run(value.as_bytes(), 6) || distinct_bytes(value.as_bytes()) <= 3
+    (check_runs && has_long_run(value.as_bytes(), 6)) || distinct_bytes(value.as_bytes()) <= 3
 }
 
 /// A run of the same byte at least `n` long (`aaaaaa`, `000000`).
@@ -151,6 +156,14 @@ fn distinct_bytes(s: &[u8]) -> usize {
     n
 }
 
+/// Letters (and `_`) of one case only, no digits: a constant name or a word, not a key
+/// (`PROJECTKEYNAME`, `defaultvalue`). Random keys of 16+ characters mix case or digits.
+pub fn is_single_case_word(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().all(|c| c.is_ascii_alphabetic() || *c == b'_')
+        && (b.iter().all(|c| !c.is_ascii_lowercase()) || b.iter().all(|c| !c.is_ascii_uppercase()))
+}
+
 /// `8-4-4-4-12` hex.
 pub fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -163,15 +176,99 @@ pub fn is_uuid(s: &str) -> bool {
 
 /// Words that are values of secret-named keys but never secrets themselves.
 const NON_SECRET_WORDS: &[&str] = &[
-    "password", "passwd", "secret", "token", "apikey", "api_key", "true", "false", "null",
-    "none", "undefined", "string", "required", "optional", "hidden", "text", "bearer",
-    "basic", "oauth", "oauth2", "jwt", "hash", "sha256", "sha1", "md5", "hex", "base64",
-    "utf8", "utf-8", "ascii", "default", "test", "testing", "admin", "root", "user",
-    "username", "guest", "demo", "sample", "foo", "bar", "baz", "foobar", "secret123",
-    "password123", "pass", "pwd", "new-password", "current-password", "off", "on",
-    "enabled", "disabled", "value", "header", "query", "body", "credentials", "login",
-    "authorization", "x-api-key", "api-key", "access_token", "refresh_token", "id_token",
-    "client_credentials", "authorization_code", "invalid", "wrong", "incorrect", "empty",
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "true",
+    "false",
+    "null",
+    "none",
+    "undefined",
+    "string",
+    "required",
+    "optional",
+    "hidden",
+    "text",
+    "bearer",
+    "basic",
+    "oauth",
+    "oauth2",
+    "jwt",
+    "hash",
+    "sha256",
+    "sha1",
+    "md5",
+    "hex",
+    "base64",
+    "utf8",
+    "utf-8",
+    "ascii",
+    "default",
+    "test",
+    "testing",
+    "admin",
+    "root",
+    "user",
+    "username",
+    "guest",
+    "demo",
+    "sample",
+    "foo",
+    "bar",
+    "baz",
+    "foobar",
+    "secret123",
+    "password123",
+    "pass",
+    "pwd",
+    "new-password",
+    "current-password",
+    "off",
+    "on",
+    "enabled",
+    "disabled",
+    "value",
+    "header",
+    "query",
+    "body",
+    "credentials",
+    "login",
+    "authorization",
+    "x-api-key",
+    "api-key",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_credentials",
+    "authorization_code",
+    "invalid",
+    "wrong",
+    "incorrect",
+    "empty",
+    "function",
+    "object",
+    "number",
+    "boolean",
+    "symbol",
+    "bigint",
+    // Well-known default and example passwords: published, so not a leak of anything.
+    "admin123",
+    "password1",
+    "12345678",
+    "123456",
+    "letmein",
+    "qwerty",
+    "welcome",
+    "welcome1",
+    "p@ssw0rd",
+    "passw0rd",
+    "secret1",
+    "changeit",
+    "adminadmin",
+    "toor",
 ];
 
 /// Generic-rule heuristics: whether `value` (the quoted value of a secret-named key) looks
@@ -179,7 +276,7 @@ const NON_SECRET_WORDS: &[&str] = &[
 pub fn generic_value_plausible(value: &str) -> bool {
     let v = value.trim();
     let len = v.chars().count();
-    if !(6..=200).contains(&len) {
+    if !(5..=200).contains(&len) {
         return false;
     }
     let lower = v.to_ascii_lowercase();
@@ -190,8 +287,10 @@ pub fn generic_value_plausible(value: &str) -> bool {
     if v.contains(char::is_whitespace) {
         return false;
     }
-    // Non-ASCII text is a translated label, not a key.
-    if !v.is_ascii() {
+    // Mostly non-ASCII text is a translated label, not a key (a password may contain a
+    // `§` or two).
+    let non_ascii = v.chars().filter(|c| !c.is_ascii()).count();
+    if non_ascii * 4 > len {
         return false;
     }
     // URLs, paths, file names, MIME types, CSS, selectors.
@@ -206,10 +305,15 @@ pub fn generic_value_plausible(value: &str) -> bool {
         return false;
     }
     const FILE_EXTS: &[&str] = &[
-        ".js", ".ts", ".json", ".html", ".css", ".png", ".svg", ".jpg", ".md", ".yml",
-        ".yaml", ".txt", ".pem", ".key", ".crt", ".node", ".xml", ".env",
+        ".js", ".ts", ".json", ".html", ".css", ".png", ".svg", ".jpg", ".md", ".yml", ".yaml",
+        ".txt", ".pem", ".key", ".crt", ".node", ".xml", ".env",
     ];
     if FILE_EXTS.iter().any(|e| lower.ends_with(e)) {
+        return false;
+    }
+    // A capitalised word (`Passwort`, `Contraseña`, `Hasło`) is a translated label.
+    let mut chars = v.chars();
+    if chars.next().is_some_and(char::is_uppercase) && chars.all(char::is_lowercase) {
         return false;
     }
     // Dotted identifiers / member access (`config.auth.password`, `does.not.matter`).
@@ -226,10 +330,11 @@ pub fn generic_value_plausible(value: &str) -> bool {
         return false;
     }
     // SCREAMING_CASE / kebab / snake identifiers made only of letters are labels and keys.
-    let letters_and_sep = v
-        .bytes()
-        .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-' || b == b'.' || b == b':');
-    let has_sep = v.bytes().any(|b| matches!(b, b'_' | b'-' | b'.' | b':'));
+    // Unicode-aware: `VIS_KODEORD_RÅD`, `entrap_o–peter` (an en dash) are labels too.
+    let is_sep =
+        |c: char| matches!(c, '_' | '-' | '.' | ':') || (!c.is_ascii() && !c.is_alphanumeric());
+    let letters_and_sep = v.chars().all(|c| c.is_alphabetic() || is_sep(c));
+    let has_sep = v.chars().any(is_sep);
     if letters_and_sep && has_sep {
         return false;
     }
@@ -243,6 +348,7 @@ pub fn generic_value_plausible(value: &str) -> bool {
         if humps >= 1 && v.as_bytes().first().is_some_and(u8::is_ascii_lowercase) && humps <= 3 {
             return false;
         }
+
         // An all-caps word is a constant name or an enum value.
         if v.bytes().all(|b| b.is_ascii_uppercase()) && len < 16 {
             return false;
@@ -293,10 +399,21 @@ mod tests {
             "./keys/server.pem",
             "https://example.org/x",
             "new-password",
+            "Contraseña",
+            "Passwort",
+            "VIS_KODEORD_RÅD",
+            "entrap_o–peter_long–credit_tun",
+            "admin123",
+            "function",
         ] {
             assert!(!generic_value_plausible(v), "{v}");
         }
-        for v in ["coqgkxmxayg", "gri-1609", "M5fUiRbLpXb$?9f+Qcf4", "zjywzfh271"] {
+        for v in [
+            "coqgkxmxayg",
+            "gri-1609",
+            "M5fUiRbLpXb$?9f+Qcf4",
+            "zjywzfh271",
+        ] {
             assert!(generic_value_plausible(v), "{v}");
         }
     }

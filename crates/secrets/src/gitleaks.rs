@@ -55,7 +55,10 @@ pub fn load_file(path: &Path) -> Result<Vec<Rule>, SecretsError> {
     if meta.len() > MAX_FILE_BYTES {
         return Err(SecretsError::RuleFile {
             path: path.to_path_buf(),
-            reason: format!("{} bytes is over the {MAX_FILE_BYTES}-byte limit", meta.len()),
+            reason: format!(
+                "{} bytes is over the {MAX_FILE_BYTES}-byte limit",
+                meta.len()
+            ),
         });
     }
     let text = std::fs::read_to_string(path).map_err(io)?;
@@ -99,6 +102,7 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Rule>, SecretsError> {
             files: Default::default(),
             uuid: crate::rules::UuidPolicy::Allow,
             span: None,
+            allow_runs: false,
             priority: 1,
             t: Vec::new(),
             f: Vec::new(),

@@ -7,7 +7,7 @@
 //! it is in the published history. Uses `gix` (pure Rust, minimal features).
 
 use crate::{Config, SecretsAnalyzer, SecretsError, context};
-use portcullis_core::{Finding, FileKind, SourceFile};
+use portcullis_core::{FileKind, Finding, SourceFile};
 use std::collections::HashSet;
 use std::path::Path;
 

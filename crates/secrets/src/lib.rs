@@ -41,6 +41,9 @@ use portcullis_core::{
 use regex::bytes::Regex;
 use rules::{FileScope, RawMatch, Rule, RuleKind, RuleSet, UuidPolicy};
 
+/// At most this many findings are reported per file.
+pub const MAX_FINDINGS_PER_FILE: usize = 500;
+
 /// CWE-798: Use of Hard-coded Credentials.
 pub const CWE_HARD_CODED_CREDENTIALS: u32 = 798;
 
@@ -178,9 +181,25 @@ fn url_password_placeholder(p: &str) -> bool {
         || p.starts_with(':')
         || matches!(
             l.as_str(),
-            "password" | "pass" | "passwd" | "pwd" | "secret" | "user" | "username" | "xxx"
-                | "changeme" | "token" | "apikey" | "api_key" | "mypassword" | "yourpassword"
-                | "your_password" | "pw" | "redacted" | "hidden" | "****"
+            "password"
+                | "pass"
+                | "passwd"
+                | "pwd"
+                | "secret"
+                | "user"
+                | "username"
+                | "xxx"
+                | "changeme"
+                | "token"
+                | "apikey"
+                | "api_key"
+                | "mypassword"
+                | "yourpassword"
+                | "your_password"
+                | "pw"
+                | "redacted"
+                | "hidden"
+                | "****"
         )
         || filter::is_placeholder(p)
 }
@@ -214,7 +233,7 @@ impl SecretsAnalyzer {
         let disabled = compiled
             .iter()
             .map(|r| {
-                config.disable_rules.iter().any(|d| *d == r.id)
+                config.disable_rules.contains(&r.id)
                     || (!config.generic && r.spec.kind == RuleKind::Generic)
             })
             .collect();
@@ -271,9 +290,7 @@ impl SecretsAnalyzer {
         if self.disabled.get(r).copied().unwrap_or(true) {
             return false;
         }
-        if kind == FileKind::Lockfile
-            && matches!(rule.spec.kind, RuleKind::Generic)
-        {
+        if kind == FileKind::Lockfile && matches!(rule.spec.kind, RuleKind::Generic) {
             // Lockfiles are integrity hashes and registry URLs: only formats with a fixed
             // shape (and credentials inside URLs) are meaningful there.
             return false;
@@ -308,6 +325,7 @@ impl SecretsAnalyzer {
         raw.sort_by_key(|m| (m.secret.0, m.secret.1, m.rule));
         raw.dedup_by_key(|m| (m.secret.0, m.secret.1, m.rule));
         let mut candidates: Vec<Accepted> = Vec::new();
+        let mut facts: Option<context::FileFacts> = None;
         let mut redact_ranges: Vec<(usize, usize)> = Vec::new();
         for m in raw {
             let Some(rule) = self.set.rules.get(m.rule) else {
@@ -331,9 +349,18 @@ impl SecretsAnalyzer {
                     if url_password_placeholder(secret) {
                         continue;
                     }
+                    // `guest:guest@`, `neo4j:neo4j@`: a product's documented default
+                    // credentials, not a leaked secret.
+                    let user = text
+                        .get(m.whole.0..m.secret.0)
+                        .and_then(|p| p.rsplit("://").next())
+                        .map(|p| p.trim_end_matches(':'));
+                    if user == Some(secret) {
+                        continue;
+                    }
                 }
                 RuleKind::Provider | RuleKind::Generic => {
-                    if filter::is_placeholder(secret) {
+                    if filter::is_placeholder_with(secret, !spec.allow_runs) {
                         continue;
                     }
                 }
@@ -350,10 +377,17 @@ impl SecretsAnalyzer {
                     UuidPolicy::Allow => {}
                 }
             }
+            if spec.context.is_some() && filter::is_single_case_word(secret) {
+                continue;
+            }
             if spec.kind == RuleKind::Generic && !filter::generic_value_plausible(secret) {
                 continue;
             }
-            if rule.allow_regexes.iter().any(|r| r.is_match(secret.as_bytes())) {
+            if rule
+                .allow_regexes
+                .iter()
+                .any(|r| r.is_match(secret.as_bytes()))
+            {
                 continue;
             }
             if !rule.stopwords.is_empty() {
@@ -376,7 +410,8 @@ impl SecretsAnalyzer {
             if is_test {
                 confidence = lower(confidence);
             }
-            let exported = context::exported(path, text, m.secret.0);
+            let facts = *facts.get_or_insert_with(|| context::FileFacts::new(path, text));
+            let exported = context::exported(facts, text, m.secret.0);
             let severity = if exported.is_some() {
                 spec.severity.raised()
             } else {
@@ -429,17 +464,23 @@ impl SecretsAnalyzer {
         text: &str,
         is_test: bool,
     ) -> Vec<(Finding, String)> {
-        let (accepted, ranges) = self.detect(path, kind, text, is_test);
+        let (mut accepted, ranges) = self.detect(path, kind, text, is_test);
         if accepted.is_empty() {
             return Vec::new();
         }
+        // A file with thousands of "secrets" is generated data, not a config: report the
+        // first ones (bounded output and time).
+        accepted.truncate(MAX_FINDINGS_PER_FILE);
         let index = LineIndex::new(text);
         let mut out = Vec::with_capacity(accepted.len());
         for a in accepted {
             let Some(rule) = self.set.rules.get(a.rule) else {
                 continue;
             };
-            out.push((self.finding(rule, &a, path, text, &index, &ranges), a.secret));
+            out.push((
+                self.finding(rule, &a, path, text, &index, &ranges),
+                a.secret,
+            ));
         }
         out
     }
@@ -475,19 +516,25 @@ impl SecretsAnalyzer {
                 spec.provider
             )
         });
-        let mut f = Finding::new(rule.id.clone(), Category::Secret, a.severity, message, location)
-            .with_confidence(a.confidence)
-            .with_cwe(CWE_HARD_CODED_CREDENTIALS)
-            .with_remediation(remediation)
-            .with_fingerprint_key(hash.clone())
-            .with_property("provider", spec.provider.clone())
-            .with_property("secret-sha256", hash)
-            .with_property("redacted", shown)
-            .with_property(
-                "entropy",
-                (filter::shannon_entropy(a.secret.as_bytes()) * 100.0).round() / 100.0,
-            )
-            .with_tag("secret");
+        let mut f = Finding::new(
+            rule.id.clone(),
+            Category::Secret,
+            a.severity,
+            message,
+            location,
+        )
+        .with_confidence(a.confidence)
+        .with_cwe(CWE_HARD_CODED_CREDENTIALS)
+        .with_remediation(remediation)
+        .with_fingerprint_key(hash.clone())
+        .with_property("provider", spec.provider.clone())
+        .with_property("secret-sha256", hash)
+        .with_property("redacted", shown)
+        .with_property(
+            "entropy",
+            (filter::shannon_entropy(a.secret.as_bytes()) * 100.0).round() / 100.0,
+        )
+        .with_tag("secret");
         if let Some(e) = a.exported {
             let line_start = text
                 .get(..a.range.0)
@@ -532,24 +579,31 @@ impl SecretsAnalyzer {
 /// Built here rather than by [`LineIndex::snippet`] because a plain cut could keep part of a
 /// secret, and a multi-line secret (a PEM block) must not be printed at all.
 fn redacted_snippet(text: &str, pos: usize, ranges: &[(usize, usize)]) -> String {
-    let pos = pos.min(text.len());
+    /// How far around the secret the line is looked at (minified lines are megabytes).
+    const REACH: usize = 1000;
+    let pos = floor_boundary(text, pos.min(text.len()));
     let bytes = text.as_bytes();
+    let lo = floor_boundary(text, pos.saturating_sub(REACH));
+    let hi = floor_boundary(text, pos.saturating_add(REACH).min(text.len()));
     let ls = bytes
-        .get(..pos)
+        .get(lo..pos)
         .and_then(|b| memchr::memrchr(b'\n', b))
-        .map_or(0, |i| i + 1);
+        .map_or(lo, |i| lo + i + 1);
     let le = bytes
-        .get(pos..)
+        .get(pos..hi)
         .and_then(|b| memchr::memchr(b'\n', b))
-        .map_or(text.len(), |i| pos + i);
+        .map_or(hi, |i| pos + i);
     let mut out = String::new();
     let mut cursor = ls;
     let mut anchor_char: Option<usize> = None;
     for &(s, e) in ranges {
-        if e <= ls || s >= le || s < cursor {
+        // Ranges are sorted; a range that starts before the window but reaches into it is
+        // redacted whole, so no tail of a secret is ever printed.
+        if e <= cursor || s >= le {
             continue;
         }
-        out.push_str(text.get(cursor..s).unwrap_or(""));
+        let s_in = s.max(cursor);
+        out.push_str(text.get(cursor..s_in).unwrap_or(""));
         if anchor_char.is_none() && e > pos {
             anchor_char = Some(out.chars().count());
         }
@@ -583,6 +637,13 @@ fn redacted_snippet(text: &str, pos: usize, ranges: &[(usize, usize)]) -> String
         s.push('…');
     }
     s
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// Rule documentation in the ruff style: what, why, example, fix, references.
@@ -634,6 +695,15 @@ impl Analyzer for SecretsAnalyzer {
             .collect()
     }
 
+    /// Reports configuration problems found while building (once per package).
+    fn analyze_package(&self, _cx: &Context<'_>) -> Output {
+        let mut out = Output::default();
+        for n in &self.build_notices {
+            out.notice(NoticeLevel::Warning, None, n.clone());
+        }
+        out
+    }
+
     /// Every text file, lockfiles and source maps included (they get restricted rule sets,
     /// see [`SecretsAnalyzer::analyze_file`]).
     fn wants(&self, file: &SourceFile) -> bool {
@@ -647,11 +717,6 @@ impl Analyzer for SecretsAnalyzer {
     /// secret is visible, so it is reported there.
     fn analyze_file(&self, file: &SourceFile, cx: &Context<'_>) -> Output {
         let mut out = Output::default();
-        for n in &self.build_notices {
-            if file.path == "package.json" {
-                out.notice(NoticeLevel::Warning, None, n.clone());
-            }
-        }
         if file.bytes.len() as u64 > self.config.max_file_bytes {
             out.notice(
                 NoticeLevel::Warning,
@@ -690,6 +755,18 @@ impl Analyzer for SecretsAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippet_never_prints_the_tail_of_a_secret_cut_by_the_window() {
+        let long: String = (0..1500).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+        let other = "QQQQrrrrSSSStttt9999";
+        let text = format!("{long}{}{other};\n", "-".repeat(700));
+        let sb = text.find(other).unwrap();
+        let ranges = vec![(0, long.len()), (sb, sb + other.len())];
+        let s = redacted_snippet(&text, sb, &ranges);
+        assert!(!s.contains(&long[1100..1200]), "{s}");
+        assert!(!s.contains("rrrrSSSS"), "{s}");
+    }
 
     #[test]
     fn snippet_redacts_every_secret_on_the_line_and_cuts_safely() {

@@ -13,7 +13,7 @@
 //! crate guarantees linear time, so no input causes catastrophic backtracking.
 
 use crate::SecretsError;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use portcullis_core::{Confidence, Severity};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -102,6 +102,10 @@ pub struct RuleSpec {
     /// Bytes after a keyword hit the regex may need (default 512; private keys need more).
     #[serde(default)]
     pub span: Option<usize>,
+    /// The provider's format legitimately contains long runs of one character (Dropbox's
+    /// `AAAAAAAAAA`): skip the run part of the placeholder check.
+    #[serde(default)]
+    pub allow_runs: bool,
     /// Higher wins when two rules report overlapping secrets.
     #[serde(default)]
     pub priority: i32,
@@ -202,7 +206,7 @@ impl Rule {
             (None, Some(c), Some(s)) => expand_context(c, s),
             _ => {
                 return Err(err(
-                    "give either `regex`, or both `context` and `secret`".into(),
+                    "give either `regex`, or both `context` and `secret`".into()
                 ));
             }
         };
@@ -210,7 +214,12 @@ impl Rule {
         let groups = regex.captures_len();
         let group = match spec.secret_group {
             Some(g) if g < groups => g,
-            Some(g) => return Err(err(format!("secret-group {g} but the regex has {} groups", groups - 1))),
+            Some(g) => {
+                return Err(err(format!(
+                    "secret-group {g} but the regex has {} groups",
+                    groups - 1
+                )));
+            }
             None if spec.context.is_some() => 1,
             None if groups > 1 => 1,
             None => 0,
@@ -295,13 +304,34 @@ impl RuleSet {
                 }
             }
         }
+        // The automaton reports leftmost-longest, non-overlapping matches (faster than an
+        // overlapping search). So that a short keyword inside a longer one (`key` in
+        // `api_key`) still gates its rules, every keyword also gates the rules of every
+        // keyword it contains.
+        let closure: Vec<Vec<usize>> = patterns
+            .iter()
+            .map(|p| {
+                let mut rules: Vec<usize> = patterns
+                    .iter()
+                    .zip(&pattern_rules)
+                    .filter(|(q, _)| p.contains(q.as_str()))
+                    .flat_map(|(_, r)| r.iter().copied())
+                    .collect();
+                rules.sort_unstable();
+                rules.dedup();
+                rules
+            })
+            .collect();
+        let pattern_rules = closure;
         let ac = if patterns.is_empty() {
             None
         } else {
             Some(
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
+                    .match_kind(MatchKind::LeftmostLongest)
+                    // A few hundred short keywords: a full DFA is small and the fastest.
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&patterns)
                     .map_err(|e| SecretsError::Rule {
                         source_name: "keyword automaton".into(),
@@ -321,17 +351,21 @@ impl RuleSet {
     /// Every raw match of every enabled rule (`enabled[i]`) in `hay`.
     pub fn find(&self, hay: &[u8], enabled: &dyn Fn(usize) -> bool) -> Vec<RawMatch> {
         let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.rules.len()];
+        // Rules switched off for this file never get windows.
+        let en: Vec<bool> = (0..self.rules.len()).map(enabled).collect();
         if let Some(ac) = &self.ac {
-            for m in ac.find_overlapping_iter(hay) {
+            for m in ac.find_iter(hay) {
                 let Some(rules) = self.pattern_rules.get(m.pattern().as_usize()) else {
                     continue;
                 };
                 for &r in rules {
-                    let Some(rule) = self.rules.get(r) else { continue };
+                    let Some(rule) = self.rules.get(r) else {
+                        continue;
+                    };
                     let start = m.start().saturating_sub(WINDOW_BEFORE);
                     let end = m.end().saturating_add(rule.span).min(hay.len());
                     if let Some(w) = windows.get_mut(r) {
-                        // Hits arrive in order of end position: merge with the last window.
+                        // Hits arrive in order: merge with the last window.
                         match w.last_mut() {
                             Some(last) if start <= last.1 => last.1 = last.1.max(end),
                             _ => w.push((start, end)),
@@ -347,10 +381,12 @@ impl RuleSet {
         }
         let mut out = Vec::new();
         for (r, ws) in windows.into_iter().enumerate() {
-            if ws.is_empty() || !enabled(r) {
+            if ws.is_empty() || !en.get(r).copied().unwrap_or(false) {
                 continue;
             }
-            let Some(rule) = self.rules.get(r) else { continue };
+            let Some(rule) = self.rules.get(r) else {
+                continue;
+            };
             let mut last_end = 0usize;
             for (a, b) in ws {
                 let (a, b) = snap(hay, a.max(last_end), b);
@@ -409,7 +445,10 @@ mod tests {
             assert_eq!(caps.get(1).unwrap().as_bytes(), v.as_bytes());
         }
         // A longer token is not cut to 32 characters.
-        assert!(re.captures(format!("mailgun = '{v}ff'").as_bytes()).is_none());
+        assert!(
+            re.captures(format!("mailgun = '{v}ff'").as_bytes())
+                .is_none()
+        );
     }
 
     #[test]

@@ -49,7 +49,9 @@ impl std::fmt::Debug for VerifierRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut keys: Vec<&String> = self.by_rule.keys().collect();
         keys.sort();
-        f.debug_struct("VerifierRegistry").field("rules", &keys).finish()
+        f.debug_struct("VerifierRegistry")
+            .field("rules", &keys)
+            .finish()
     }
 }
 
@@ -66,7 +68,8 @@ impl VerifierRegistry {
     /// Uses `verifier` for findings of each rule in `rule_ids` (`secrets/<name>`).
     pub fn register(&mut self, rule_ids: &[&str], verifier: Arc<dyn Verifier>) {
         for id in rule_ids {
-            self.by_rule.insert((*id).to_string(), Arc::clone(&verifier));
+            self.by_rule
+                .insert((*id).to_string(), Arc::clone(&verifier));
         }
     }
 
@@ -119,18 +122,26 @@ mod http {
                                 .read_to_string()
                                 .unwrap_or_default();
                             if body.contains("\"ok\":true") {
-                                Verification::Valid { detail: "auth.test ok".into() }
+                                Verification::Valid {
+                                    detail: "auth.test ok".into(),
+                                }
                             } else {
                                 Verification::Invalid
                             }
                         } else {
-                            Verification::Valid { detail: format!("{url} returned 200") }
+                            Verification::Valid {
+                                detail: format!("{url} returned 200"),
+                            }
                         }
                     }
                     401 | 403 => Verification::Invalid,
-                    s => Verification::Unknown { reason: format!("HTTP {s}") },
+                    s => Verification::Unknown {
+                        reason: format!("HTTP {s}"),
+                    },
                 },
-                Err(e) => Verification::Unknown { reason: e.to_string() },
+                Err(e) => Verification::Unknown {
+                    reason: e.to_string(),
+                },
             }
         }
     }
@@ -145,21 +156,39 @@ mod http {
             ],
             Arc::new(Http {
                 provider: "GitHub",
-                request: |s| ("https://api.github.com/user".into(), "Authorization", format!("Bearer {s}")),
+                request: |s| {
+                    (
+                        "https://api.github.com/user".into(),
+                        "Authorization",
+                        format!("Bearer {s}"),
+                    )
+                },
             }),
         );
         reg.register(
             &["secrets/slack-bot-token", "secrets/slack-user-token"],
             Arc::new(Http {
                 provider: "Slack",
-                request: |s| ("https://slack.com/api/auth.test".into(), "Authorization", format!("Bearer {s}")),
+                request: |s| {
+                    (
+                        "https://slack.com/api/auth.test".into(),
+                        "Authorization",
+                        format!("Bearer {s}"),
+                    )
+                },
             }),
         );
         reg.register(
             &["secrets/stripe-secret-key", "secrets/stripe-restricted-key"],
             Arc::new(Http {
                 provider: "Stripe",
-                request: |s| ("https://api.stripe.com/v1/balance".into(), "Authorization", format!("Bearer {s}")),
+                request: |s| {
+                    (
+                        "https://api.stripe.com/v1/balance".into(),
+                        "Authorization",
+                        format!("Bearer {s}"),
+                    )
+                },
             }),
         );
     }

@@ -63,11 +63,26 @@ mod tests {
     #[test]
     fn v3_base_scores_match_the_first_calculator() {
         // Values checked against the FIRST CVSS v3.1 calculator.
-        assert_eq!(base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), Some(9.8));
-        assert_eq!(base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"), Some(6.1));
-        assert_eq!(base_score("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:H/A:H"), Some(7.4));
-        assert_eq!(base_score("CVSS:3.0/AV:L/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:L"), Some(3.3));
-        assert_eq!(base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N"), Some(0.0));
+        assert_eq!(
+            base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            Some(9.8)
+        );
+        assert_eq!(
+            base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"),
+            Some(6.1)
+        );
+        assert_eq!(
+            base_score("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:H/A:H"),
+            Some(7.4)
+        );
+        assert_eq!(
+            base_score("CVSS:3.0/AV:L/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:L"),
+            Some(3.3)
+        );
+        assert_eq!(
+            base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N"),
+            Some(0.0)
+        );
     }
 
     #[test]
@@ -104,7 +119,10 @@ mod tests {
             score: "nonsense".into(),
         };
         let (sev, src, score, _) = best(&[&v3, &v4]).unwrap();
-        assert_eq!((sev, src, score), (Severity::Medium, SeveritySource::CvssV4, 6.9));
+        assert_eq!(
+            (sev, src, score),
+            (Severity::Medium, SeveritySource::CvssV4, 6.9)
+        );
         let (_, src, _, _) = best(&[&bad_v4, &v3]).unwrap();
         assert_eq!(src, SeveritySource::CvssV3);
         assert!(best(&[]).is_none());

@@ -1,10 +1,10 @@
 //! The on-disk snapshot, its metadata, and the in-memory index.
 
-use crate::import::{self, RecordStats};
-use crate::model::{normalize_name, Advisory, AffectedPackage};
-use crate::time::{now_unix, rfc3339};
-use crate::version::{listed, parse_version, Event, Version};
 use crate::DbError;
+use crate::import::{self, RecordStats};
+use crate::model::{Advisory, AffectedPackage, normalize_name};
+use crate::time::{now_unix, rfc3339};
+use crate::version::{Event, Version, listed, parse_version};
 use portcullis_core::Ecosystem;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -159,9 +159,28 @@ impl VulnDb {
         }
     }
 
-    /// Reads only the metadata (for `db status`), without building the index.
+    /// Reads only the metadata (for `db status`): the advisories are not decoded.
     pub fn read_meta(dir: &Path) -> Result<DbMeta, DbError> {
-        VulnDb::open(dir).map(|db| db.meta)
+        let path = dir.join(DB_FILE_NAME);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(DbError::Missing {
+                    dir: dir.to_path_buf(),
+                });
+            }
+            Err(e) => return Err(DbError::io(&path, e)),
+        };
+        let corrupt = |reason: String| DbError::Corrupt {
+            path: path.clone(),
+            reason,
+        };
+        let rest = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or_else(|| corrupt("unknown file format or version".into()))?;
+        let (meta, _): (DbMeta, _) =
+            postcard::take_from_bytes(rest).map_err(|e| corrupt(format!("metadata: {e}")))?;
+        Ok(meta)
     }
 
     /// An empty database that will be stored in `dir`.
@@ -181,6 +200,12 @@ impl VulnDb {
         db.meta.updated_at = now_unix();
         db.rebuild_index();
         db
+    }
+
+    /// Overrides the recorded update time (for mirrored snapshots whose data is older than
+    /// the import, and for tests of staleness warnings). Not persisted until the next save.
+    pub fn set_updated_at(&mut self, unix_secs: u64) {
+        self.meta.updated_at = unix_secs;
     }
 
     pub fn dir(&self) -> &Path {
@@ -215,7 +240,13 @@ impl VulnDb {
         let abs = std::fs::canonicalize(path).map_err(|e| DbError::io(path, e))?;
         let name = format!("import:{}", abs.display());
         let (advisories, stats) = import::read_path(&abs, &name)?;
-        let info = source_info(&name, &abs.display().to_string(), SourceKind::Import, &stats, advisories.len());
+        let info = source_info(
+            &name,
+            &abs.display().to_string(),
+            SourceKind::Import,
+            &stats,
+            advisories.len(),
+        );
         self.replace_source(info.clone(), advisories);
         self.save()?;
         Ok(ImportSummary {
@@ -228,12 +259,22 @@ impl VulnDb {
     /// Downloads `<base_url>/<Ecosystem>/all.zip` for each ecosystem and replaces those
     /// sources. All downloads must succeed before anything is written: a failed update leaves
     /// the previous database untouched.
-    pub fn update(&mut self, base_url: &str, ecosystems: &[&str]) -> Result<ImportSummary, DbError> {
+    pub fn update(
+        &mut self,
+        base_url: &str,
+        ecosystems: &[&str],
+    ) -> Result<ImportSummary, DbError> {
         let fetched = crate::update::download_all(&self.dir, base_url, ecosystems)?;
         let mut infos = Vec::new();
         let mut examples = Vec::new();
         for f in fetched {
-            let info = source_info(&f.name, &f.url, SourceKind::Download, &f.stats, f.advisories.len());
+            let info = source_info(
+                &f.name,
+                &f.url,
+                SourceKind::Download,
+                &f.stats,
+                f.advisories.len(),
+            );
             self.replace_source(info.clone(), f.advisories);
             infos.push(info);
             examples.extend(f.stats.invalid_examples);
@@ -247,7 +288,11 @@ impl VulnDb {
     }
 
     /// Advisories listing `name` in `ecosystem` (any version).
-    pub fn advisories_for(&self, ecosystem: Ecosystem, name: &str) -> impl Iterator<Item = &Advisory> {
+    pub fn advisories_for(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> impl Iterator<Item = &Advisory> {
         self.index
             .get(&(ecosystem, normalize_name(ecosystem, name)))
             .into_iter()
@@ -300,7 +345,10 @@ impl VulnDb {
                     continue;
                 }
                 seen.push((p.ecosystem, p.name.as_str()));
-                index.entry((p.ecosystem, p.name.clone())).or_default().push(i);
+                index
+                    .entry((p.ecosystem, p.name.clone()))
+                    .or_default()
+                    .push(i);
             }
         }
         self.meta.advisories = self.advisories.len() as u64;
@@ -318,10 +366,15 @@ impl VulnDb {
             path: path.clone(),
             reason,
         })?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| DbError::io(&self.dir, e))?;
-        tmp.write_all(&bytes).map_err(|e| DbError::io(tmp.path(), e))?;
-        tmp.as_file().sync_all().map_err(|e| DbError::io(tmp.path(), e))?;
-        tmp.persist(&path).map_err(|e| DbError::io(&path, e.error))?;
+        let mut tmp =
+            tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| DbError::io(&self.dir, e))?;
+        tmp.write_all(&bytes)
+            .map_err(|e| DbError::io(tmp.path(), e))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| DbError::io(tmp.path(), e))?;
+        tmp.persist(&path)
+            .map_err(|e| DbError::io(&path, e.error))?;
         Ok(())
     }
 }
@@ -339,8 +392,7 @@ pub fn affects(p: &AffectedPackage, version: &str, parsed: Option<&Version>) -> 
         Some(v) => p.ranges.iter().any(|r| r.contains(p.ecosystem, v)),
         None => p.ranges.iter().any(|r| {
             !r.events.is_empty()
-                && r
-                    .events
+                && r.events
                     .iter()
                     .all(|e| matches!(e, Event::Introduced(s) if s.trim() == "0"))
         }),
@@ -350,7 +402,11 @@ pub fn affects(p: &AffectedPackage, version: &str, parsed: Option<&Version>) -> 
 /// The smallest version above `installed` that none of `affected` covers, chosen among the
 /// `fixed` versions the advisories name. `None` when no advisory names a fix that clears all
 /// of them (e.g. only `last_affected` is known, or the package is malicious in every version).
-pub fn smallest_fix(ecosystem: Ecosystem, installed: &str, affected: &[&AffectedPackage]) -> Option<String> {
+pub fn smallest_fix(
+    ecosystem: Ecosystem,
+    installed: &str,
+    affected: &[&AffectedPackage],
+) -> Option<String> {
     let current = parse_version(ecosystem, installed)?;
     let mut candidates: Vec<(Version, &str)> = affected
         .iter()
@@ -367,7 +423,13 @@ pub fn smallest_fix(ecosystem: Ecosystem, installed: &str, affected: &[&Affected
         .map(|(_, s)| s.trim().to_string())
 }
 
-fn source_info(name: &str, location: &str, kind: SourceKind, stats: &RecordStats, stored: usize) -> SourceInfo {
+fn source_info(
+    name: &str,
+    location: &str,
+    kind: SourceKind,
+    stats: &RecordStats,
+    stored: usize,
+) -> SourceInfo {
     SourceInfo {
         name: name.to_string(),
         location: location.to_string(),
@@ -404,9 +466,13 @@ fn decode(bytes: &[u8]) -> Result<(DbMeta, Vec<Advisory>), String> {
     let rest = bytes
         .strip_prefix(MAGIC.as_slice())
         .ok_or_else(|| "unknown file format or version".to_string())?;
-    let (meta, rest): (DbMeta, _) = postcard::take_from_bytes(rest).map_err(|e| format!("metadata: {e}"))?;
+    let (meta, rest): (DbMeta, _) =
+        postcard::take_from_bytes(rest).map_err(|e| format!("metadata: {e}"))?;
     if meta.format != FORMAT {
-        return Err(format!("format {} (this build reads {FORMAT})", meta.format));
+        return Err(format!(
+            "format {} (this build reads {FORMAT})",
+            meta.format
+        ));
     }
     let (advisories, rest): (Vec<Advisory>, _) =
         postcard::take_from_bytes(rest).map_err(|e| format!("advisories: {e}"))?;
@@ -430,7 +496,10 @@ mod tests {
             }
         };
         assert_eq!(
-            default_dir_from(env(&[("PORTCULLIS_DB_DIR", "/srv/db"), ("HOME", "/home/u")])),
+            default_dir_from(env(&[
+                ("PORTCULLIS_DB_DIR", "/srv/db"),
+                ("HOME", "/home/u")
+            ])),
             Some(PathBuf::from("/srv/db"))
         );
         assert_eq!(
@@ -439,7 +508,11 @@ mod tests {
         );
         // Relative XDG values are ignored, empty values too.
         assert_eq!(
-            default_dir_from(env(&[("XDG_CACHE_HOME", "rel"), ("PORTCULLIS_DB_DIR", ""), ("HOME", "/home/u")])),
+            default_dir_from(env(&[
+                ("XDG_CACHE_HOME", "rel"),
+                ("PORTCULLIS_DB_DIR", ""),
+                ("HOME", "/home/u")
+            ])),
             Some(PathBuf::from("/home/u/.cache/portcullis/db"))
         );
         assert_eq!(default_dir_from(env(&[])), None);

@@ -1,9 +1,9 @@
 //! Reading OSV records from a zip export, a directory tree, or a single JSON file — bounded in
 //! entry size, entry count, total bytes and directory depth, since the input may be hostile.
 
-use crate::model::{from_osv, Advisory, Skip};
-use crate::osv::OsvRecord;
 use crate::DbError;
+use crate::model::{Advisory, Skip, from_osv};
+use crate::osv::OsvRecord;
 use std::io::Read;
 use std::path::Path;
 
@@ -67,7 +67,10 @@ impl Collector<'_> {
 }
 
 /// Reads every OSV record under `path` (zip, directory, or `.json` file).
-pub(crate) fn read_path(path: &Path, source: &str) -> Result<(Vec<Advisory>, RecordStats), DbError> {
+pub(crate) fn read_path(
+    path: &Path,
+    source: &str,
+) -> Result<(Vec<Advisory>, RecordStats), DbError> {
     let meta = std::fs::metadata(path).map_err(|e| DbError::io(path, e))?;
     let mut c = Collector {
         source,
@@ -78,11 +81,17 @@ pub(crate) fn read_path(path: &Path, source: &str) -> Result<(Vec<Advisory>, Rec
     if meta.is_dir() {
         let mut entries = 0usize;
         walk(path, path, 0, &mut entries, &mut c)?;
-    } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+    } else if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
         let bytes = read_bounded_file(path)?;
         match bytes {
             Some(b) => c.record(&path.display().to_string(), &b),
-            None => c.stats.invalid(format!("{}: larger than {MAX_RECORD_BYTES} bytes", path.display())),
+            None => c.stats.invalid(format!(
+                "{}: larger than {MAX_RECORD_BYTES} bytes",
+                path.display()
+            )),
         }
     } else {
         read_zip(path, &mut c)?;
@@ -96,7 +105,10 @@ pub(crate) fn read_path(path: &Path, source: &str) -> Result<(Vec<Advisory>, Rec
 }
 
 /// Reads an `all.zip`-style archive (used by both import and update).
-pub(crate) fn read_zip_path(path: &Path, source: &str) -> Result<(Vec<Advisory>, RecordStats), DbError> {
+pub(crate) fn read_zip_path(
+    path: &Path,
+    source: &str,
+) -> Result<(Vec<Advisory>, RecordStats), DbError> {
     let mut c = Collector {
         source,
         stats: RecordStats::default(),
@@ -114,10 +126,11 @@ pub(crate) fn read_zip_path(path: &Path, source: &str) -> Result<(Vec<Advisory>,
 
 fn read_zip(path: &Path, c: &mut Collector<'_>) -> Result<(), DbError> {
     let file = std::fs::File::open(path).map_err(|e| DbError::io(path, e))?;
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| DbError::Zip {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let mut archive =
+        zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| DbError::Zip {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     if archive.len() > MAX_ENTRIES {
         return Err(DbError::Limit {
             path: path.to_path_buf(),
@@ -129,28 +142,37 @@ fn read_zip(path: &Path, c: &mut Collector<'_>) -> Result<(), DbError> {
         let mut entry = match archive.by_index(i) {
             Ok(e) => e,
             Err(e) => {
-                c.stats.invalid(format!("{}: entry {i}: {e}", path.display()));
+                c.stats
+                    .invalid(format!("{}: entry {i}: {e}", path.display()));
                 continue;
             }
         };
         if entry.is_dir() {
             continue;
         }
-        let name = entry.name().map(|n| n.to_string()).unwrap_or_else(|_| format!("entry {i}"));
+        let name = entry
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| format!("entry {i}"));
         if !name.to_ascii_lowercase().ends_with(".json") {
             continue;
         }
         if entry.size() > MAX_RECORD_BYTES {
             c.stats.json_files += 1;
-            c.stats.invalid(format!("{name}: larger than {MAX_RECORD_BYTES} bytes"));
+            c.stats
+                .invalid(format!("{name}: larger than {MAX_RECORD_BYTES} bytes"));
             continue;
         }
         buf.clear();
         // The declared size can lie; the `take` bound cannot.
-        match (&mut entry).take(MAX_RECORD_BYTES + 1).read_to_end(&mut buf) {
+        match (&mut entry)
+            .take(MAX_RECORD_BYTES + 1)
+            .read_to_end(&mut buf)
+        {
             Ok(n) if n as u64 > MAX_RECORD_BYTES => {
                 c.stats.json_files += 1;
-                c.stats.invalid(format!("{name}: larger than {MAX_RECORD_BYTES} bytes"));
+                c.stats
+                    .invalid(format!("{name}: larger than {MAX_RECORD_BYTES} bytes"));
                 continue;
             }
             Ok(n) => c.count_bytes(path, n as u64)?,
@@ -165,7 +187,13 @@ fn read_zip(path: &Path, c: &mut Collector<'_>) -> Result<(), DbError> {
     Ok(())
 }
 
-fn walk(root: &Path, dir: &Path, depth: usize, entries: &mut usize, c: &mut Collector<'_>) -> Result<(), DbError> {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    entries: &mut usize,
+    c: &mut Collector<'_>,
+) -> Result<(), DbError> {
     if depth > MAX_DIR_DEPTH {
         return Ok(());
     }
@@ -185,7 +213,10 @@ fn walk(root: &Path, dir: &Path, depth: usize, entries: &mut usize, c: &mut Coll
         let p = item.path();
         if ft.is_dir() {
             walk(root, &p, depth + 1, entries, c)?;
-        } else if ft.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        } else if ft.is_file()
+            && p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
             match read_bounded_file(&p)? {
                 Some(b) => {
                     c.count_bytes(root, b.len() as u64)?;
@@ -193,7 +224,10 @@ fn walk(root: &Path, dir: &Path, depth: usize, entries: &mut usize, c: &mut Coll
                 }
                 None => {
                     c.stats.json_files += 1;
-                    c.stats.invalid(format!("{}: larger than {MAX_RECORD_BYTES} bytes", p.display()));
+                    c.stats.invalid(format!(
+                        "{}: larger than {MAX_RECORD_BYTES} bytes",
+                        p.display()
+                    ));
                 }
             }
         }

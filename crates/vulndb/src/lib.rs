@@ -32,19 +32,41 @@ mod update;
 pub mod version;
 
 pub use db::{
-    affects, smallest_fix, DbMeta, ImportSummary, SourceInfo, SourceKind, VulnDb, DB_FILE_NAME,
+    DB_FILE_NAME, DbMeta, ImportSummary, SourceInfo, SourceKind, VulnDb, affects, smallest_fix,
 };
-pub use model::{normalize_name, parse_ecosystem, Advisory, AffectedPackage, SeveritySource};
+pub use model::{Advisory, AffectedPackage, SeveritySource, normalize_name, parse_ecosystem};
 pub use time::rfc3339;
 pub use update::{DEFAULT_BASE_URL, DEFAULT_ECOSYSTEMS};
-pub use version::{parse_version, Version};
+pub use version::{Version, parse_version};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// `portcullis db import FILE|DIR`: imports into the database in `dir` (created if absent).
+pub fn import_into(dir: &Path, path: &Path) -> Result<ImportSummary, DbError> {
+    VulnDb::open_or_empty(dir)?.import(path)
+}
+
+/// `portcullis db update`: downloads `<base_url>/<Ecosystem>/all.zip` for each ecosystem
+/// (the defaults when empty) into the database in `dir`.
+pub fn update_into(
+    dir: &Path,
+    base_url: &str,
+    ecosystems: &[&str],
+) -> Result<ImportSummary, DbError> {
+    VulnDb::open_or_empty(dir)?.update(base_url, ecosystems)
+}
+
+/// `portcullis db status`: the metadata of the database in `dir`.
+pub fn status(dir: &Path) -> Result<DbMeta, DbError> {
+    VulnDb::read_meta(dir)
+}
 
 /// Everything that can go wrong with the database. Every variant names the file or URL.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("no vulnerability database in {dir}: run `portcullis db update` or `portcullis db import`")]
+    #[error(
+        "no vulnerability database in {dir}: run `portcullis db update` or `portcullis db import`"
+    )]
     Missing { dir: PathBuf },
     #[error("{path}: {source}")]
     Io {
@@ -52,7 +74,9 @@ pub enum DbError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: not a usable vulnerability database ({reason}); re-run `portcullis db update` or `portcullis db import`")]
+    #[error(
+        "{path}: not a usable vulnerability database ({reason}); re-run `portcullis db update` or `portcullis db import`"
+    )]
     Corrupt { path: PathBuf, reason: String },
     #[error("{path}: cannot read as an OSV zip archive: {reason}")]
     Zip { path: PathBuf, reason: String },

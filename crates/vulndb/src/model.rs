@@ -121,15 +121,18 @@ pub enum Skip {
 
 /// Converts an OSV record into the stored form.
 pub fn from_osv(rec: OsvRecord, source: &str) -> Result<Advisory, Skip> {
-    if rec.withdrawn.as_deref().is_some_and(|w| !w.trim().is_empty()) {
+    if rec
+        .withdrawn
+        .as_deref()
+        .is_some_and(|w| !w.trim().is_empty())
+    {
         return Err(Skip::Withdrawn);
     }
     let malicious = rec.id.starts_with("MAL-")
         || rec
             .database_specific
             .as_ref()
-            .and_then(|d| d.get("malicious-packages-origins"))
-            .is_some();
+            .is_some_and(|d| d.malicious_origins.is_some());
 
     let mut affected = Vec::new();
     let mut severities: Vec<&OsvSeverity> = rec.severity.iter().collect();
@@ -181,7 +184,7 @@ pub fn from_osv(rec: OsvRecord, source: &str) -> Result<Advisory, Skip> {
     let db_severity = rec
         .database_specific
         .as_ref()
-        .and_then(|d| d.get("severity"))
+        .and_then(|d| d.severity.as_ref())
         .and_then(|s| s.as_str())
         .and_then(|s| s.parse::<Severity>().ok());
     let (severity, source_kind, cvss_score, cvss_vector) = if malicious {
@@ -197,10 +200,9 @@ pub fn from_osv(rec: OsvRecord, source: &str) -> Result<Advisory, Skip> {
     let cwe = rec
         .database_specific
         .as_ref()
-        .and_then(|d| d.get("cwe_ids"))
-        .and_then(|c| c.as_array())
-        .map(|ids| {
-            ids.iter()
+        .map(|d| {
+            d.cwe_ids
+                .iter()
                 .filter_map(|i| i.as_str())
                 .filter_map(|s| s.trim().strip_prefix("CWE-")?.parse::<u32>().ok())
                 .take(16)
@@ -270,7 +272,10 @@ mod tests {
 
     #[test]
     fn pep503_names() {
-        assert_eq!(normalize_name(Ecosystem::PyPI, "Foo_Bar.baz"), "foo-bar-baz");
+        assert_eq!(
+            normalize_name(Ecosystem::PyPI, "Foo_Bar.baz"),
+            "foo-bar-baz"
+        );
         assert_eq!(normalize_name(Ecosystem::PyPI, "Django"), "django");
         assert_eq!(normalize_name(Ecosystem::PyPI, "a--_b"), "a-b");
         assert_eq!(normalize_name(Ecosystem::Npm, "@n8n/Client"), "@n8n/Client");
@@ -301,17 +306,22 @@ mod tests {
         assert_eq!(a.cwe, vec![770, 1321]);
         assert_eq!(a.affected.len(), 1, "Maven entry dropped");
         assert_eq!(a.affected[0].ranges.len(), 1, "GIT range dropped");
-        assert!(a.references[0].contains("nvd.nist.gov"), "ADVISORY refs first");
+        assert!(
+            a.references[0].contains("nvd.nist.gov"),
+            "ADVISORY refs first"
+        );
         assert!(!a.malicious);
     }
 
     #[test]
     fn malicious_records_are_critical() {
         let a = from_osv(
-            rec(r#"{"id": "MAL-2024-1234", "summary": "Malicious code in crossenv (npm)",
+            rec(
+                r#"{"id": "MAL-2024-1234", "summary": "Malicious code in crossenv (npm)",
               "affected": [{"package": {"ecosystem": "npm", "name": "crossenv"},
                             "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}],
-              "database_specific": {"malicious-packages-origins": [{"source": "ghsa-malware"}]}}"#),
+              "database_specific": {"malicious-packages-origins": [{"source": "ghsa-malware"}]}}"#,
+            ),
             "t",
         )
         .unwrap();
@@ -344,7 +354,9 @@ mod tests {
         let w = rec(r#"{"id": "GHSA-w", "withdrawn": "2023-01-01T00:00:00Z",
               "affected": [{"package": {"ecosystem": "npm", "name": "x"}, "versions": ["1.0.0"]}]}"#);
         assert_eq!(from_osv(w, "t").unwrap_err(), Skip::Withdrawn);
-        let g = rec(r#"{"id": "GO-1", "affected": [{"package": {"ecosystem": "Go", "name": "x"}, "versions": ["1.0.0"]}]}"#);
+        let g = rec(
+            r#"{"id": "GO-1", "affected": [{"package": {"ecosystem": "Go", "name": "x"}, "versions": ["1.0.0"]}]}"#,
+        );
         assert_eq!(from_osv(g, "t").unwrap_err(), Skip::OtherEcosystem);
     }
 }

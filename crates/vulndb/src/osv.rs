@@ -30,7 +30,21 @@ pub struct OsvRecord {
     #[serde(default, deserialize_with = "null_default")]
     pub references: Vec<OsvReference>,
     #[serde(default)]
-    pub database_specific: Option<serde_json::Value>,
+    pub database_specific: Option<DatabaseSpecific>,
+}
+
+/// The parts of `database_specific` we use. Deserialized into a struct (not a generic JSON
+/// value) because the malicious-packages export carries large origin blocks on every record.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DatabaseSpecific {
+    /// GitHub's rating: `LOW`, `MODERATE`, `HIGH`, `CRITICAL`.
+    #[serde(default)]
+    pub severity: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub cwe_ids: Vec<serde_json::Value>,
+    /// Present on OpenSSF malicious-packages records.
+    #[serde(default, rename = "malicious-packages-origins")]
+    pub malicious_origins: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,8 +65,6 @@ pub struct OsvAffected {
     pub ranges: Vec<OsvRange>,
     #[serde(default, deserialize_with = "null_default")]
     pub versions: Vec<String>,
-    #[serde(default)]
-    pub database_specific: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

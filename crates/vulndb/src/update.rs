@@ -4,9 +4,9 @@
 //! global timeout), then parsed like an import. Nothing is applied until every requested
 //! ecosystem downloaded and parsed; the caller then replaces the sources and saves atomically.
 
-use crate::import::{read_zip_path, RecordStats};
-use crate::model::{parse_ecosystem, Advisory};
 use crate::DbError;
+use crate::import::{RecordStats, read_zip_path};
+use crate::model::{Advisory, parse_ecosystem};
 use std::path::Path;
 use std::time::Duration;
 
@@ -26,8 +26,16 @@ pub(crate) struct Fetched {
     pub stats: RecordStats,
 }
 
-pub(crate) fn download_all(dir: &Path, base_url: &str, ecosystems: &[&str]) -> Result<Vec<Fetched>, DbError> {
-    let ecosystems = if ecosystems.is_empty() { DEFAULT_ECOSYSTEMS } else { ecosystems };
+pub(crate) fn download_all(
+    dir: &Path,
+    base_url: &str,
+    ecosystems: &[&str],
+) -> Result<Vec<Fetched>, DbError> {
+    let ecosystems = if ecosystems.is_empty() {
+        DEFAULT_ECOSYSTEMS
+    } else {
+        ecosystems
+    };
     let canonical = ecosystems
         .iter()
         .map(|e| parse_ecosystem(e).ok_or_else(|| DbError::UnsupportedEcosystem(e.to_string())))
@@ -49,17 +57,18 @@ pub(crate) fn download_all(dir: &Path, base_url: &str, ecosystems: &[&str]) -> R
             .tempfile_in(dir)
             .map_err(|e| DbError::io(dir, e))?;
         fetch(&agent, &url, tmp.as_file())?;
-        let (advisories, stats) = read_zip_path(tmp.path(), &format!("osv:{eco}")).map_err(|e| match e {
-            DbError::Zip { reason, .. } => DbError::Http {
-                url: url.clone(),
-                reason: format!("not a zip archive: {reason}"),
-            },
-            DbError::NoRecords { .. } => DbError::Http {
-                url: url.clone(),
-                reason: "the archive holds no OSV JSON records".into(),
-            },
-            other => other,
-        })?;
+        let (advisories, stats) =
+            read_zip_path(tmp.path(), &format!("osv:{eco}")).map_err(|e| match e {
+                DbError::Zip { reason, .. } => DbError::Http {
+                    url: url.clone(),
+                    reason: format!("not a zip archive: {reason}"),
+                },
+                DbError::NoRecords { .. } => DbError::Http {
+                    url: url.clone(),
+                    reason: "the archive holds no OSV JSON records".into(),
+                },
+                other => other,
+            })?;
         out.push(Fetched {
             name: format!("osv:{eco}"),
             url,

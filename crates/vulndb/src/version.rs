@@ -136,10 +136,14 @@ impl VersionRange {
 
 /// Whether the explicit `versions` list of an advisory names `installed` (string equality, or
 /// equality of the parsed versions so PyPI `1.0` matches a listed `1.0.0`).
-pub fn listed(ecosystem: Ecosystem, versions: &[String], installed: &str, parsed: Option<&Version>) -> bool {
+pub fn listed(
+    ecosystem: Ecosystem,
+    versions: &[String],
+    installed: &str,
+    parsed: Option<&Version>,
+) -> bool {
     versions.iter().any(|l| {
-        l == installed
-            || parsed.is_some_and(|p| parse_version(ecosystem, l).as_ref() == Some(p))
+        l == installed || parsed.is_some_and(|p| parse_version(ecosystem, l).as_ref() == Some(p))
     })
 }
 

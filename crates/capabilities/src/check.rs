@@ -1,0 +1,532 @@
+//! Declared vs. observed: the `capability/…` findings.
+
+use crate::knowledge::{DEPENDENCY_SOURCE_PREFIX, dependency_capabilities};
+use crate::matching::covers;
+use crate::rules::finding;
+use crate::{Config, label};
+use portcullis_core::{
+    Capability, CapabilityItem, CapabilitySet, Component, Evidence, Extension, Finding,
+    HostPattern, Location, Platform, Region, Severity,
+};
+
+/// Most evidence steps attached to one finding.
+const MAX_EVIDENCE_STEPS: usize = 10;
+
+/// Runs every declared-vs-observed check. `observed` is what code analysis saw; capabilities
+/// of known runtime dependencies in `components` are added to it (unless disabled in `config`).
+pub fn check(
+    extension: Option<&Extension>,
+    observed: &CapabilitySet,
+    components: &[Component],
+    config: &Config,
+) -> Vec<Finding> {
+    let mut observed = shipped_only(observed);
+    if config.dependency_capabilities {
+        observed.extend(dependency_capabilities(components));
+    }
+    let empty = CapabilitySet::new();
+    let declared = extension.map_or(&empty, |e| &e.declared);
+    let platform = extension.map(|e| e.platform);
+    let mut out = Vec::new();
+    let cx = Cx {
+        platform,
+        declared,
+        observed: &observed,
+        config,
+        extension,
+    };
+    cx.egress(&mut out);
+    cx.wildcards(&mut out);
+    cx.credentials(&mut out);
+    cx.ingress(&mut out);
+    cx.runtime_powers(&mut out);
+    if config.report_unused {
+        cx.unused(&mut out);
+    }
+    out
+}
+
+struct Cx<'a> {
+    platform: Option<Platform>,
+    declared: &'a CapabilitySet,
+    observed: &'a CapabilitySet,
+    config: &'a Config,
+    extension: Option<&'a Extension>,
+}
+
+/// Whether a path is test, example or documentation code (not what users run).
+pub(crate) fn is_test_path(path: &str) -> bool {
+    portcullis_core::SourceFile::new(path, portcullis_core::FileKind::Text, Vec::new())
+        .is_test_or_example()
+}
+
+/// The observed set without items seen only in tests, examples and docs: those do not ship
+/// into users' workflows, and the JS analyzer already reports their code findings at low
+/// confidence.
+pub(crate) fn shipped_only(observed: &CapabilitySet) -> CapabilitySet {
+    let mut out = CapabilitySet::new();
+    for item in observed.iter() {
+        for e in item.evidence.iter().filter(|e| !is_test_path(&e.path)) {
+            out.add(item.capability.clone(), e.clone());
+        }
+    }
+    out
+}
+
+/// Whether "declared but unused" can be judged for a declared item: explicit permission lists
+/// (not platform-wired config such as n8n base URLs or credentials, which the platform itself
+/// uses), and scopes only when scope usage was inferred at all.
+pub(crate) fn unused_checkable(item: &CapabilityItem, observed: &CapabilitySet) -> bool {
+    let Some(ev) = item.evidence.first() else {
+        return false;
+    };
+    let permission_like = ev.source.starts_with("permissions.")
+        || ev.source.starts_with("external-service-usage")
+        || ev.source.starts_with("feature-usage")
+        || ev.source.starts_with("iam.")
+        || ev.source.starts_with("extension.");
+    if !permission_like {
+        return false;
+    }
+    match &item.capability {
+        Capability::NetworkEgress { host, .. } => !matches!(host, HostPattern::UserConfigured(_)),
+        Capability::DataScope { .. } => observed
+            .iter()
+            .any(|i| matches!(i.capability, Capability::DataScope { .. })),
+        Capability::ChildProcess { .. }
+        | Capability::FileSystem { .. }
+        | Capability::Environment { .. }
+        | Capability::NativeModule { .. }
+        | Capability::DynamicCode { .. } => true,
+        _ => false,
+    }
+}
+
+/// Whether the platform has a way to declare egress (so undeclared egress is a real gap, not
+/// just inventory).
+fn declares_egress(platform: Option<Platform>) -> bool {
+    matches!(
+        platform,
+        Some(
+            Platform::N8n
+                | Platform::Forge
+                | Platform::PowerAppsPcf
+                | Platform::Grafana
+                | Platform::Generic
+        )
+    )
+}
+
+fn from_dependency_only(item: &CapabilityItem) -> bool {
+    !item.evidence.is_empty()
+        && item
+            .evidence
+            .iter()
+            .all(|e| e.source.starts_with(DEPENDENCY_SOURCE_PREFIX))
+}
+
+fn location(ev: Option<&Evidence>) -> Location {
+    match ev {
+        Some(e) => Location {
+            path: e.path.clone(),
+            region: e.line.map(Region::line),
+            snippet: None,
+        },
+        None => Location::file("(package)"),
+    }
+}
+
+fn with_steps(mut f: Finding, evidence: &[Evidence], what: &str) -> Finding {
+    for e in evidence.iter().skip(1).take(MAX_EVIDENCE_STEPS) {
+        f = f.with_evidence(location(Some(e)), format!("{what} ({})", e.source));
+    }
+    f
+}
+
+fn via(item: &CapabilityItem) -> String {
+    let deps: Vec<String> = item
+        .evidence
+        .iter()
+        .filter_map(|e| e.source.strip_prefix(DEPENDENCY_SOURCE_PREFIX))
+        .map(|name| match crate::knowledge::lookup(name) {
+            Some(entry) => format!("{name}: {}", entry.why),
+            None => name.to_string(),
+        })
+        .collect();
+    if deps.is_empty() {
+        String::new()
+    } else {
+        format!(" (through the dependency {})", deps.join(", "))
+    }
+}
+
+impl Cx<'_> {
+    fn is_covered(&self, cap: &Capability) -> bool {
+        self.declared
+            .iter()
+            .any(|d| covers(self.platform, &d.capability, cap))
+            || match cap {
+                Capability::NetworkEgress {
+                    host: HostPattern::Exact(h),
+                    ..
+                } => self
+                    .config
+                    .allow_hosts
+                    .iter()
+                    .filter_map(|a| crate::parse_host(a))
+                    .any(|a| crate::matching::host_covers(&a, &HostPattern::Exact(h.clone()))),
+                _ => false,
+            }
+    }
+
+    fn egress(&self, out: &mut Vec<Finding>) {
+        for item in self.observed.iter() {
+            let Capability::NetworkEgress { channel, host } = &item.capability else {
+                continue;
+            };
+            if self.is_covered(&item.capability) {
+                continue;
+            }
+            let first = item.evidence.first();
+            match host {
+                HostPattern::Exact(h) | HostPattern::Wildcard(h) => {
+                    let severity = if declares_egress(self.platform) {
+                        self.config.undeclared_egress_severity
+                    } else {
+                        Severity::Info
+                    };
+                    let why = if declares_egress(self.platform) {
+                        "no manifest declaration allows it"
+                    } else {
+                        "this platform has no egress declaration; recorded for the inventory"
+                    };
+                    let f = finding(
+                        "capability/undeclared-egress",
+                        Some(severity),
+                        format!(
+                            "code reaches `{h}` ({}){}, but {why}",
+                            channel_name(*channel),
+                            via(item)
+                        ),
+                        location(first),
+                    )
+                    .with_fingerprint_key(format!("egress:{h}"))
+                    .with_property("host", h.clone());
+                    out.push(with_steps(f, &item.evidence, "also reached here"));
+                }
+                HostPattern::UserConfigured(field) => {
+                    let f = finding(
+                        "capability/user-configured-egress",
+                        None,
+                        format!(
+                            "code sends requests to a host taken from `{field}`: a user-controlled \
+                             destination (server-side request forgery surface)"
+                        ),
+                        location(first),
+                    )
+                    .with_fingerprint_key(format!("egress-user:{field}"));
+                    out.push(with_steps(f, &item.evidence, "also here"));
+                }
+                HostPattern::Any => {
+                    // An HTTP client library alone proves nothing about destinations.
+                    if from_dependency_only(item) {
+                        continue;
+                    }
+                    // Without egress declarations (Node-RED, npm) an unresolved URL is
+                    // inventory: editor code often calls its own admin API by relative URL.
+                    let severity = if declares_egress(self.platform) {
+                        Severity::Low
+                    } else {
+                        Severity::Info
+                    };
+                    let f = finding(
+                        "capability/user-configured-egress",
+                        Some(severity),
+                        "code sends requests to a URL built from data it does not control \
+                         (any host)"
+                            .to_string(),
+                        location(first),
+                    )
+                    .with_fingerprint_key("egress-any");
+                    out.push(with_steps(f, &item.evidence, "also here"));
+                }
+            }
+        }
+    }
+
+    fn wildcards(&self, out: &mut Vec<Finding>) {
+        for item in self.declared.iter() {
+            let Capability::NetworkEgress { channel, host } = &item.capability else {
+                continue;
+            };
+            let (severity, what) = match host {
+                HostPattern::Any => (Severity::High, "any host".to_string()),
+                HostPattern::Wildcard(w) => (
+                    Severity::Low,
+                    format!("every subdomain of `{}`", w.trim_start_matches("*.")),
+                ),
+                _ => continue,
+            };
+            out.push(
+                finding(
+                    "capability/wildcard-egress",
+                    Some(severity),
+                    format!(
+                        "the manifest allows {} egress to {what}",
+                        channel_name(*channel)
+                    ),
+                    location(item.evidence.first()),
+                )
+                .with_fingerprint_key(format!("wildcard:{}", host.label())),
+            );
+        }
+    }
+
+    fn credentials(&self, out: &mut Vec<Finding>) {
+        for item in self.observed.iter() {
+            let Capability::Credential {
+                name,
+                secret_fields,
+                bound_hosts,
+                ..
+            } = &item.capability
+            else {
+                continue;
+            };
+            let declared = self.declared.iter().find_map(|d| match &d.capability {
+                Capability::Credential {
+                    name: n,
+                    secret_fields,
+                    bound_hosts,
+                    ..
+                } if n == name => Some((secret_fields, bound_hosts)),
+                _ => None,
+            });
+            let loc = location(item.evidence.first());
+            for host in bound_hosts {
+                let HostPattern::Exact(h) = host else {
+                    continue;
+                };
+                let allowed = match declared {
+                    Some((_, bound)) if !bound.is_empty() => {
+                        bound.iter().any(|b| crate::matching::host_covers(b, host))
+                    }
+                    // No bound hosts declared: fall back to the extension's declared egress.
+                    _ => self.is_covered(&Capability::NetworkEgress {
+                        channel: portcullis_core::Channel::BackendHttp,
+                        host: host.clone(),
+                    }),
+                };
+                if !allowed {
+                    out.push(
+                        finding(
+                            "capability/credential-host-mismatch",
+                            None,
+                            format!(
+                                "credential `{name}` is sent to `{h}`, which is not among the hosts \
+                                 it is bound to"
+                            ),
+                            loc.clone(),
+                        )
+                        .with_fingerprint_key(format!("cred-host:{name}:{h}")),
+                    );
+                }
+            }
+            if let Some((declared_secret, _)) = declared {
+                for field in secret_fields {
+                    if !declared_secret.contains(field) {
+                        out.push(
+                            finding(
+                                "capability/secret-in-plain-field",
+                                None,
+                                format!(
+                                    "code uses credential `{name}` field `{field}` as a secret, but \
+                                     the manifest stores it as a plain (unmasked) field"
+                                ),
+                                loc.clone(),
+                            )
+                            .with_fingerprint_key(format!("plain-secret:{name}:{field}")),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn ingress(&self, out: &mut Vec<Finding>) {
+        for item in self.declared.iter().chain(self.observed.iter()) {
+            let Capability::Ingress {
+                kind,
+                name,
+                authenticated: Some(false),
+            } = &item.capability
+            else {
+                continue;
+            };
+            // Node-RED routes are reported by the adapter with a platform-specific fix.
+            if item
+                .evidence
+                .iter()
+                .any(|e| e.source.contains("httpAdmin") || e.source.contains("httpNode"))
+            {
+                continue;
+            }
+            let what = name
+                .clone()
+                .unwrap_or_else(|| format!("{kind:?}").to_ascii_lowercase());
+            out.push(
+                finding(
+                    "capability/unauthenticated-ingress",
+                    None,
+                    format!("`{what}` accepts requests without authentication"),
+                    location(item.evidence.first()),
+                )
+                .with_fingerprint_key(format!("ingress:{what}")),
+            );
+        }
+    }
+
+    /// Child processes, dynamic code, native modules, file system and environment access
+    /// that neither the platform nor the manifest allows.
+    fn runtime_powers(&self, out: &mut Vec<Finding>) {
+        let platform = self.platform;
+        for item in self.observed.iter() {
+            let (rule, what) = match &item.capability {
+                Capability::ChildProcess { command } => (
+                    "capability/undeclared-process",
+                    match command {
+                        Some(c) => format!("starts the process `{c}`"),
+                        None => "starts child processes".to_string(),
+                    },
+                ),
+                Capability::DynamicCode { kind } => (
+                    "capability/undeclared-dynamic-code",
+                    format!("evaluates code at run time ({kind})"),
+                ),
+                Capability::NativeModule { name } => (
+                    "capability/undeclared-native-module",
+                    format!("loads the native module `{name}`"),
+                ),
+                Capability::FileSystem { access, path } => (
+                    "capability/undeclared-fs",
+                    format!(
+                        "accesses the file system ({access:?}{})",
+                        path.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
+                    )
+                    .to_ascii_lowercase(),
+                ),
+                Capability::Environment { variable } => (
+                    "capability/undeclared-env",
+                    match variable {
+                        Some(v) => format!("reads the environment variable `{v}`"),
+                        None => "reads environment variables".to_string(),
+                    },
+                ),
+                _ => continue,
+            };
+            if self.is_covered(&item.capability) {
+                continue;
+            }
+            let Some(severity) = power_severity(platform, &item.capability) else {
+                continue;
+            };
+            let platform_name =
+                platform.map_or("this package".to_string(), |p| format!("a {p} extension"));
+            let f = finding(
+                rule,
+                Some(severity),
+                format!(
+                    "code {what}{}; {platform_name} does not declare or allow it",
+                    via(item)
+                ),
+                location(item.evidence.first()),
+            )
+            .with_fingerprint_key(format!("{}:{}", rule, label(&item.capability)));
+            out.push(with_steps(f, &item.evidence, "also here"));
+        }
+    }
+
+    /// Declared permissions, scopes and hosts no observed behaviour uses (over-broad).
+    fn unused(&self, out: &mut Vec<Finding>) {
+        // Without any observation the analysis did not run: everything would look unused.
+        if self.observed.is_empty() {
+            return;
+        }
+        for item in self.declared.iter() {
+            let Some(ev) = item.evidence.first() else {
+                continue;
+            };
+            if !unused_checkable(item, self.observed) {
+                continue;
+            }
+            let used = self
+                .observed
+                .iter()
+                .any(|o| covers(self.platform, &item.capability, &o.capability));
+            if used {
+                continue;
+            }
+            out.push(
+                finding(
+                    "capability/unused-declaration",
+                    None,
+                    format!(
+                        "the manifest declares {} `{}` ({}), but no code uses it",
+                        item.capability.kind(),
+                        label(&item.capability),
+                        ev.source
+                    ),
+                    location(Some(ev)),
+                )
+                .with_fingerprint_key(format!("unused:{}", label(&item.capability))),
+            );
+        }
+        let _ = self.extension;
+    }
+}
+
+/// Severity of an undeclared runtime power per platform; `None` = allowed / inventory only.
+fn power_severity(platform: Option<Platform>, cap: &Capability) -> Option<Severity> {
+    use Capability as C;
+    match platform {
+        // n8n runs nodes in-process next to every credential; its rules forbid these.
+        Some(Platform::N8n) => match cap {
+            C::ChildProcess { .. } | C::NativeModule { .. } | C::DynamicCode { .. } => {
+                Some(Severity::High)
+            }
+            C::FileSystem { .. } => Some(Severity::Medium),
+            // `process.env` is reported by n8n/restricted-global.
+            C::Environment { .. } => None,
+            _ => None,
+        },
+        // Forge functions run in Atlassian's sandboxed runtime; browser-side code (PCF, Grafana
+        // frontends) has no processes, native modules or file system at all.
+        Some(Platform::Forge | Platform::PowerAppsPcf | Platform::Grafana) => match cap {
+            C::ChildProcess { .. } | C::NativeModule { .. } => Some(Severity::High),
+            C::DynamicCode { .. } => Some(Severity::Medium),
+            C::FileSystem { .. } => Some(Severity::Low),
+            C::Environment { .. } => None,
+            _ => None,
+        },
+        Some(Platform::Generic) => match cap {
+            C::ChildProcess { .. } | C::NativeModule { .. } => Some(Severity::High),
+            C::DynamicCode { .. } | C::FileSystem { .. } => Some(Severity::Medium),
+            C::Environment { .. } => Some(Severity::Low),
+            _ => None,
+        },
+        // Node-RED and plain npm packages declare nothing: the table is the inventory.
+        Some(Platform::NodeRed | Platform::Npm) | None => None,
+    }
+}
+
+fn channel_name(c: portcullis_core::Channel) -> &'static str {
+    use portcullis_core::Channel as Ch;
+    match c {
+        Ch::BackendHttp => "backend HTTP",
+        Ch::ClientFetch => "browser fetch",
+        Ch::Scripts => "script loads",
+        Ch::Images => "image loads",
+        Ch::WebSocket => "websocket",
+        Ch::RawSocket => "raw socket",
+    }
+}

@@ -1,0 +1,394 @@
+//! Behaviour of the analyzer beyond single rules: name resolution, traces, capabilities,
+//! bounds on hostile input, custom rules, autofix.
+
+use portcullis_core::{
+    Analyzer, Capability, CapabilitySet, Channel, Context, Extension, FileKind, FsAccess,
+    HostPattern, Origin, Output, Package, Platform, SourceFile,
+};
+use portcullis_js::{Config, JsAnalyzer, config_from_toml};
+
+fn analyzer() -> JsAnalyzer {
+    JsAnalyzer::new(Config::default()).expect("analyzer")
+}
+
+fn ext(platform: Platform) -> Extension {
+    Extension {
+        platform,
+        name: "x".into(),
+        version: None,
+        description: None,
+        manifest_path: "package.json".into(),
+        entry_points: vec![],
+        declared: CapabilitySet::new(),
+    }
+}
+
+fn run(path: &str, text: &str, platform: Option<Platform>) -> Output {
+    let a = analyzer();
+    let e = platform.map(ext);
+    a.analyze_text(path, text, e.as_ref())
+}
+
+fn rules_at(out: &Output, rule: &str) -> Vec<u32> {
+    out.findings
+        .iter()
+        .filter(|f| f.rule_id == rule)
+        .filter_map(|f| f.location.start_line())
+        .collect()
+}
+
+#[test]
+fn aliased_imports_resolve_to_qualified_names() {
+    let src = r#"
+import * as cp from 'child_process';
+import { exec as run } from 'node:child_process';
+const m = require('child_process');
+const { execSync: sync } = m;
+export function a(x) { cp.exec(x); }
+export function b(x) { run(x); }
+export function c(x) { sync(x); }
+export function d(x) { const exec = (s) => s.length; exec(x); }
+"#;
+    let out = run("lib/index.mjs", src, Some(Platform::Npm));
+    assert_eq!(rules_at(&out, "js/command-injection"), vec![6, 7, 8]);
+}
+
+#[test]
+fn call_site_text_does_not_matter() {
+    // A local object that happens to be called `cp` is not child_process.
+    let src =
+        "const cp = { exec(s) { return s; } };\nmodule.exports = function (x) { cp.exec(x); };\n";
+    let out = run("index.js", src, None);
+    assert!(
+        rules_at(&out, "js/command-injection").is_empty(),
+        "{:?}",
+        out.findings
+    );
+}
+
+#[test]
+fn taint_trace_goes_from_source_to_sink() {
+    let src = r#"
+const { exec } = require('child_process');
+class N {
+  async execute() {
+    const items = this.getInputData();
+    const host = items[0].json.host;
+    const cmd = buildPing(host);
+    exec(cmd);
+  }
+}
+function buildPing(h) { return `ping -c 1 ${h}`; }
+module.exports = { N };
+"#;
+    let out = run("nodes/N.node.js", src, Some(Platform::N8n));
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "js/command-injection")
+        .expect("finding");
+    let steps: Vec<&str> = f.evidence.iter().map(|e| e.message.as_str()).collect();
+    assert!(steps[0].contains("n8n input items"), "{steps:?}");
+    assert!(steps.iter().any(|s| s.contains("`host`")), "{steps:?}");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("parameter `h` of `buildPing`")),
+        "{steps:?}"
+    );
+    assert!(steps.last().unwrap().contains("reaches"), "{steps:?}");
+    assert_eq!(f.evidence.first().unwrap().location.start_line(), Some(5));
+    assert_eq!(f.location.start_line(), Some(8));
+}
+
+#[test]
+fn observed_capabilities() {
+    let src = r#"
+const axios = require('axios');
+const fs = require('fs');
+const net = require('net');
+const { spawn } = require('child_process');
+const BASE = 'https://api.acme.io';
+class Acme {
+  async execute() {
+    const creds = await this.getCredentials('acmeApi');
+    const domain = this.getNodeParameter('domain', 0);
+    await axios.get(BASE + '/v1/me');
+    await this.helpers.httpRequest({ url: `https://${domain}/api` });
+    await this.helpers.httpRequest({ baseURL: creds.url, url: '/me' });
+    fs.writeFileSync('/tmp/acme.json', '{}');
+    spawn('git', ['status']);
+    net.connect({ host: 'db.internal', port: 5432 });
+    const ws = new WebSocket('wss://stream.acme.io/feed');
+    const token = process.env.ACME_TOKEN;
+    return [[{ json: { ws: !!ws, token: !!token } }]];
+  }
+}
+module.exports = { Acme };
+"#;
+    let out = run("nodes/Acme.node.js", src, Some(Platform::N8n));
+    let has = |c: &Capability| out.observed.contains(c);
+    assert!(
+        has(&Capability::NetworkEgress {
+            channel: Channel::BackendHttp,
+            host: HostPattern::Exact("api.acme.io".into())
+        }),
+        "{:#?}",
+        out.observed
+    );
+    assert!(
+        has(&Capability::NetworkEgress {
+            channel: Channel::BackendHttp,
+            host: HostPattern::UserConfigured("domain".into())
+        }),
+        "{:#?}",
+        out.observed
+    );
+    assert!(
+        has(&Capability::NetworkEgress {
+            channel: Channel::BackendHttp,
+            host: HostPattern::UserConfigured("credential acmeApi".into())
+        }),
+        "{:#?}",
+        out.observed
+    );
+    assert!(has(&Capability::FileSystem {
+        access: FsAccess::Write,
+        path: Some("/tmp/acme.json".into())
+    }));
+    assert!(has(&Capability::ChildProcess {
+        command: Some("git".into())
+    }));
+    assert!(
+        has(&Capability::NetworkEgress {
+            channel: Channel::RawSocket,
+            host: HostPattern::Exact("db.internal".into())
+        }),
+        "{:#?}",
+        out.observed
+    );
+    assert!(has(&Capability::NetworkEgress {
+        channel: Channel::WebSocket,
+        host: HostPattern::Exact("stream.acme.io".into())
+    }));
+    assert!(has(&Capability::Environment {
+        variable: Some("ACME_TOKEN".into())
+    }));
+    let item = out
+        .observed
+        .iter()
+        .find(|i| matches!(i.capability, Capability::ChildProcess { .. }))
+        .unwrap();
+    assert_eq!(item.evidence[0].line, Some(15));
+    assert_eq!(item.evidence[0].source, "js/cap-child-process");
+    assert_eq!(item.evidence[0].path, "nodes/Acme.node.js");
+}
+
+#[test]
+fn tainted_url_is_any_host_and_dynamic_code_is_seen() {
+    let src =
+        "module.exports = async function (u, code) { await fetch(u); eval(code); require(u); };\n";
+    let out = run("index.js", src, None);
+    assert!(out.observed.contains(&Capability::NetworkEgress {
+        channel: Channel::BackendHttp,
+        host: HostPattern::Any
+    }));
+    assert!(
+        out.observed
+            .iter()
+            .any(|i| matches!(&i.capability, Capability::DynamicCode { kind } if kind == "eval"))
+    );
+    assert!(out.observed.iter().any(
+        |i| matches!(&i.capability, Capability::DynamicCode { kind } if kind == "dynamic require")
+    ));
+}
+
+#[test]
+fn html_findings_point_into_the_html_file() {
+    let html = "<p>x</p>\n<script type=\"text/javascript\">\n  RED.comms.subscribe('acme/status', function (topic, msg) {\n    $('#s').html(msg.text);\n  });\n</script>\n";
+    let out = run("acme.html", html, Some(Platform::NodeRed));
+    assert_eq!(rules_at(&out, "js/xss"), vec![4], "{:?}", out.findings);
+}
+
+#[test]
+fn unparseable_file_is_a_finding_not_a_crash() {
+    let out = run("a.js", "function (", None);
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "js/parse-error")
+        .expect("parse error");
+    assert_eq!(f.location.start_line(), Some(1));
+}
+
+#[test]
+fn typescript_and_top_level_return_parse() {
+    let out = run(
+        "a.ts",
+        "const x: number = 1 as number;\nexport default x;\n",
+        None,
+    );
+    assert!(out.findings.is_empty(), "{:?}", out.findings);
+    let out = run(
+        "b.js",
+        "if (!module.parent) return;\nmodule.exports = 1;\n",
+        None,
+    );
+    assert!(out.findings.is_empty(), "{:?}", out.findings);
+    let out = run("c.js", "const el = <div>{1}</div>;\n", None);
+    assert!(out.findings.is_empty(), "{:?}", out.findings);
+}
+
+#[test]
+fn hostile_nesting_and_size_are_bounded() {
+    let deep = format!("x = {}1{};", "[".repeat(50_000), "]".repeat(50_000));
+    let out = run("deep.js", &deep, None);
+    assert!(out.findings.is_empty());
+    assert!(out.notices.iter().any(|n| n.message.contains("nest")));
+
+    // Just under the nesting limit still works.
+    let ok = format!(
+        "module.exports = function (x) {{ return {}x{}; }};",
+        "(".repeat(300),
+        ")".repeat(300)
+    );
+    let out = run("ok.js", &ok, None);
+    assert!(out.notices.is_empty(), "{:?}", out.notices);
+
+    let cfg = Config {
+        max_file_bytes: 100,
+        ..Config::default()
+    };
+    let a = JsAnalyzer::new(cfg).unwrap();
+    let out = a.analyze_text("big.js", &"var a = 1;\n".repeat(100), None);
+    assert!(out.notices.iter().any(|n| n.message.contains("size limit")));
+}
+
+#[test]
+fn long_call_chains_and_many_functions_finish() {
+    // 3,000 functions that call each other: bounded by call depth and the step budget.
+    let mut src = String::from("const cp = require('child_process');\n");
+    for i in 0..3000 {
+        src.push_str(&format!(
+            "function f{i}(a, b) {{ return f{}(a + b, b) + f{}(b, a); }}\n",
+            i + 1,
+            i + 2
+        ));
+    }
+    src.push_str("module.exports = f0;\n");
+    let out = run("gen.js", &src, None);
+    let _ = out;
+}
+
+#[test]
+fn autofix_for_tls() {
+    let src = "const https = require('https');\nconst agent = new https.Agent({ rejectUnauthorized: false });\n";
+    let out = run("a.js", src, None);
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "js/tls-verification-disabled")
+        .expect("finding");
+    let fix = f.fix.as_ref().expect("fix");
+    let r = &fix.replacements[0];
+    let mut fixed = src.to_string();
+    fixed.replace_range(r.start..r.end, &r.text);
+    assert!(fixed.contains("rejectUnauthorized: true"));
+}
+
+#[test]
+fn custom_rules_from_config() {
+    let toml = r#"
+[js]
+disable = ["js/redos"]
+
+[[js.rule]]
+id = "acme/legacy-client"
+name = "Legacy client"
+severity = "medium"
+short = "The legacy client sends tokens in URLs."
+message = "use of {sink}"
+remediation = "Use @acme/client v3."
+help = "Flags the legacy client."
+
+[[js.pattern]]
+rule = "acme/legacy-client"
+call = ["@acme/legacy.connect"]
+
+[[js.rule]]
+id = "acme/log-injection"
+name = "Log injection"
+severity = "low"
+short = "Untrusted data in audit logs."
+message = "{source} reaches {sink}"
+remediation = "Escape newlines."
+
+[[js.sink]]
+rule = "acme/log-injection"
+call = ["audit.write"]
+args = [0]
+"#;
+    let cfg = config_from_toml(toml, None).expect("config");
+    let a = JsAnalyzer::new(cfg).expect("analyzer");
+    assert!(a.rules().iter().any(|r| r.id == "acme/legacy-client"));
+    let src = "const legacy = require('@acme/legacy');\nconst audit = require('audit');\nconst R = /(a+)+$/;\nmodule.exports = function (msg) {\n  legacy.connect();\n  audit.write(msg);\n};\n";
+    let out = a.analyze_text("index.js", src, None);
+    assert_eq!(rules_at(&out, "acme/legacy-client"), vec![5]);
+    assert_eq!(rules_at(&out, "acme/log-injection"), vec![6]);
+    assert!(rules_at(&out, "js/redos").is_empty());
+}
+
+#[test]
+fn bad_custom_rules_are_errors_naming_the_file() {
+    let err = config_from_toml("[js]\nbogus = 1\n", None).unwrap_err();
+    assert!(err.to_string().contains("portcullis.toml"), "{err}");
+    let cfg = Config {
+        rules: vec!["/nonexistent/acme.toml".into()],
+        ..Config::default()
+    };
+    let err = JsAnalyzer::new(cfg).unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/acme.toml"), "{err}");
+    let cfg = Config {
+        disable: vec!["js/nope".into()],
+        ..Config::default()
+    };
+    assert!(JsAnalyzer::new(cfg).is_err());
+}
+
+#[test]
+fn analyzer_trait_wires_files_and_marks_tests() {
+    let a = analyzer();
+    let file = SourceFile::new(
+        "test/exec.test.js",
+        FileKind::JavaScript,
+        b"const cp = require('child_process');\nmodule.exports = (x) => cp.exec(x);\n".to_vec(),
+    );
+    let pkg = Package {
+        source: "x".into(),
+        origin: Origin::Directory,
+        sha256: String::new(),
+        files: vec![file.clone()],
+    };
+    let cx = Context {
+        package: &pkg,
+        extension: None,
+    };
+    assert!(a.wants(&file));
+    assert!(!a.wants(&SourceFile::new(
+        "a.d.ts",
+        FileKind::TypeDeclaration,
+        b"".to_vec()
+    )));
+    let out = a.analyze_file(&file, &cx);
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "js/command-injection")
+        .expect("finding");
+    assert!(f.tags.iter().any(|t| t == "test-or-example"));
+    assert_eq!(a.name(), "js");
+    for r in a.rules() {
+        assert!(r.id.starts_with("js/"));
+        assert!(!r.help.is_empty(), "{} has no help", r.id);
+    }
+}

@@ -1,0 +1,262 @@
+//! Portcullis registry server: `portcullis serve`.
+//!
+//! A JSON REST API under `/api/v1` (OpenAPI 3 document at `/api/v1/openapi.json`, generated
+//! from the handlers' annotations so it cannot drift from the routes), `/healthz` and
+//! `/readyz`, a pool of scan workers fed by the database job queue, and a periodic signer of
+//! the audit chain head. All state is in the database and the data directory, so several
+//! `serve` processes can share one PostgreSQL database behind a load balancer.
+//!
+//! Every request authenticates with `Authorization: Bearer <token>` and every endpoint is
+//! authorized through an [`authz::Authorize`] implementation: by default the policy crate's
+//! Cedar policies ([`CedarAuthorizer`]).
+
+pub mod api;
+pub mod authz;
+pub mod cedar;
+pub mod error;
+pub mod worker;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use portcullis_registry::{Store, StoreConfig};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use authz::{Authorize, BuiltinAuthorizer};
+pub use cedar::CedarAuthorizer;
+pub use worker::Scanner;
+
+/// Everything `serve` needs.
+///
+/// TOML shape (the CLI reads it; `scanner` and `authorizer` are wired in code):
+/// ```toml
+/// listen = "127.0.0.1:8080"
+/// workers = 2                   # scan workers in this process (0 = API only)
+/// checkpoint_interval_secs = 60 # how often the audit head is signed
+/// [store]
+/// data_dir = "/var/lib/portcullis"
+/// database = "postgres://portcullis@db/portcullis"   # optional; default SQLite in data_dir
+/// max_connections = 16
+/// max_artifact_bytes = 52428800
+/// ```
+#[derive(Clone, serde::Deserialize)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub store: StoreConfig,
+    #[serde(default = "default_workers")]
+    pub workers: usize,
+    #[serde(default = "default_checkpoint")]
+    pub checkpoint_interval_secs: u64,
+    /// Scans submissions. Without one, jobs wait in the queue for a process that has one.
+    #[serde(skip)]
+    pub scanner: Option<Arc<dyn Scanner>>,
+    /// Decides every request. Default: the shipped Cedar policies ([`CedarAuthorizer`]).
+    #[serde(skip)]
+    pub authorizer: Option<Arc<dyn Authorize>>,
+}
+
+fn default_workers() -> usize {
+    2
+}
+
+fn default_checkpoint() -> u64 {
+    60
+}
+
+impl ServeConfig {
+    pub fn new(listen: SocketAddr, store: StoreConfig) -> ServeConfig {
+        ServeConfig {
+            listen,
+            store,
+            workers: default_workers(),
+            checkpoint_interval_secs: default_checkpoint(),
+            scanner: None,
+            authorizer: None,
+        }
+    }
+}
+
+/// Shared by every handler. Holds no cached registry data: only the pool, the authorizer
+/// and a wake-up signal for local workers.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub authorizer: Arc<dyn Authorize>,
+    pub job_notify: Arc<tokio::sync::Notify>,
+    pub max_artifact_bytes: usize,
+}
+
+impl AppState {
+    pub fn new(store: Store, authorizer: Arc<dyn Authorize>, max_artifact_bytes: u64) -> AppState {
+        AppState {
+            store,
+            authorizer,
+            job_notify: Arc::new(tokio::sync::Notify::new()),
+            max_artifact_bytes: usize::try_from(max_artifact_bytes).unwrap_or(usize::MAX),
+        }
+    }
+}
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Portcullis registry API", description = "Catalog, submissions, reviews, promotions, quarantine, tokens, audit and the install-status API for no-code platform extensions."),
+    modifiers(&SecurityAddon)
+)]
+struct ApiDoc;
+
+/// The routes and the OpenAPI document they generate.
+pub fn router_with_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
+    let submit_limit = state.max_artifact_bytes.saturating_add(1024 * 1024);
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(api::healthz))
+        .routes(routes!(api::readyz))
+        .routes(routes!(api::list_extensions, api::create_extension))
+        .routes(routes!(api::get_extension, api::update_extension))
+        .routes(routes!(api::override_risk))
+        .routes(routes!(api::list_versions))
+        .routes(routes!(api::get_version))
+        .routes(routes!(api::list_findings))
+        .routes(routes!(api::list_decisions))
+        .routes(routes!(api::add_review))
+        .routes(routes!(api::promote))
+        .routes(routes!(api::quarantine))
+        .routes(routes!(api::release))
+        .routes(routes!(api::revoke))
+        .routes(routes!(api::status))
+        .routes(routes!(api::list_trusted_sources, api::add_trusted_source))
+        .routes(routes!(api::remove_trusted_source))
+        .routes(routes!(api::get_submission))
+        .routes(routes!(api::create_principal, api::list_principals))
+        .routes(routes!(api::set_roles))
+        .routes(routes!(api::issue_token, api::list_tokens))
+        .routes(routes!(api::revoke_token))
+        .routes(routes!(api::audit_events))
+        .routes(routes!(api::audit_verify))
+        .routes(routes!(api::audit_checkpoints))
+        .routes(routes!(api::audit_export))
+        .with_state(state.clone())
+        .split_for_parts();
+    // The upload route gets a body limit sized for artifacts; everything else keeps the
+    // default 2 MB.
+    let (upload, upload_doc) = OpenApiRouter::new()
+        .routes(routes!(api::submit))
+        .layer(DefaultBodyLimit::max(submit_limit))
+        .with_state(state)
+        .split_for_parts();
+    let mut doc = doc;
+    doc.merge(upload_doc);
+    let json = doc.clone();
+    let router = router
+        .merge(upload)
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || async move { axum::Json(json) }),
+        )
+        .layer(TraceLayer::new_for_http());
+    (router, doc)
+}
+
+/// The HTTP routes (for embedding and tests).
+pub fn router(state: AppState) -> Router {
+    router_with_openapi(state).0
+}
+
+/// Runs the registry server until Ctrl-C / SIGTERM: opens the store (applying migrations),
+/// starts the scan workers and the audit-head signer, and serves HTTP on `config.listen`.
+///
+/// Logging: this emits `tracing` events; the binary installs the subscriber (JSON lines
+/// for production).
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let store = Store::open(&config.store).await?;
+    let authorizer = config
+        .authorizer
+        .clone()
+        .unwrap_or_else(|| Arc::new(BuiltinAuthorizer));
+    let state = AppState::new(store.clone(), authorizer, config.store.max_artifact_bytes);
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::new();
+    match &config.scanner {
+        Some(scanner) if config.workers > 0 => tasks.extend(worker::spawn_workers(
+            &state,
+            scanner.clone(),
+            config.workers,
+            rx.clone(),
+        )),
+        _ => tracing::info!(
+            "no scanner configured in this process: submissions wait for a worker elsewhere"
+        ),
+    }
+    {
+        let store = store.clone();
+        let mut rx = rx.clone();
+        let every = Duration::from_secs(config.checkpoint_interval_secs.max(1));
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = rx.changed() => return,
+                }
+                match store.sign_audit_head().await {
+                    Ok(Some(cp)) => tracing::info!(seq = cp.seq, "signed audit checkpoint"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "signing the audit head failed"),
+                }
+            }
+        }));
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    tracing::info!(listen = %config.listen, backend = store.backend().as_str(), "portcullis registry serving");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    let _ = tx.send(true);
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+    }
+    // Sign the final head so a restart starts from a checkpoint.
+    let _ = store.sign_audit_head().await;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}
