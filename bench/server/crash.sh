@@ -45,15 +45,16 @@ for round in $(seq 1 "$ROUNDS"); do
       if [ "$code" = 202 ]; then jq -r .id "$data/resp-$n.json" >>"$acked"; fi
     ) &
   done
-  sleep 0.$((RANDOM % 5 + 1))
+  sleep $((RANDOM % 3 + 1))
   kill -9 "$pid"
   wait 2>/dev/null || true
   echo "round $round: killed the server with submissions in flight; $(wc -l <"$acked") acknowledged so far"
   start
 done
 
-# Let the restarted workers finish every queued scan.
-for _ in $(seq 1 100); do
+# Let the restarted workers finish every queued scan. A scan that was running when the
+# server died is retried once its lease (120 s) expires, so wait a little longer than that.
+for _ in $(seq 1 320); do
   pending=0
   while read -r id; do
     state="$(curl -fsS "${auth[@]}" "http://127.0.0.1:$PORT/api/v1/submissions/$id" | jq -r .state)"

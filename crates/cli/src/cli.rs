@@ -138,6 +138,12 @@ pub struct ScanArgs {
     /// Vulnerability database directory.
     #[arg(long, value_name = "DIR")]
     pub db: Option<PathBuf>,
+    /// Also scan every commit of a git working directory for secrets.
+    #[arg(long)]
+    pub history: bool,
+    /// Check found secrets against their providers' APIs (sends them over the network).
+    #[arg(long)]
+    pub verify: bool,
     /// Colour in text output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,

@@ -37,7 +37,8 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<u8> {
         policy_dir: args.policy.clone(),
         forbid_inline_suppressions: args.no_inline_suppressions,
         db_dir: args.db.clone(),
-        verify_secrets: false,
+        verify_secrets: args.verify,
+        history: args.history,
     };
     let color = match args.color {
         ColorChoice::Always => true,
@@ -124,10 +125,11 @@ fn run_one(scanner: &Scanner, path: &std::path::Path) -> Result<ScanReport, Scan
             bar.set_position(done as u64);
         }
     };
-    let mut report = scanner.scan_package(&package, Some(&progress));
+    let report = scanner.scan_loaded(path, &package, Some(&progress));
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let mut report = report?;
     report.notices.extend(notices);
     Ok(report)
 }

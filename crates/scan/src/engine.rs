@@ -7,8 +7,8 @@ use crate::pipeline::{CapabilityChecker, DetectOutput, ExtensionDetector, Pipeli
 use crate::triage::Baseline;
 use crate::{ScanError, ScanOptions};
 use portcullis_core::{
-    Analyzer, CapabilitySet, Component, Decision, Extension, Finding, Notice, NoticeLevel,
-    Package, RuleMeta, ScanReport,
+    Analyzer, CapabilitySet, Component, Decision, Extension, Finding, Notice, NoticeLevel, Package,
+    RuleMeta, ScanReport,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,8 +24,12 @@ pub(crate) fn ingest_settings(config: &Config) -> Result<IngestSettings, ScanErr
     })
 }
 
-pub(crate) fn load(path: &Path, settings: &IngestSettings) -> Result<(Package, Vec<Notice>), ScanError> {
-    portcullis_ingest::load_with_notices(path, &settings.limits).map_err(|e| ScanError::Input(e.to_string()))
+pub(crate) fn load(
+    path: &Path,
+    settings: &IngestSettings,
+) -> Result<(Package, Vec<Notice>), ScanError> {
+    portcullis_ingest::load_with_notices(path, &settings.limits)
+        .map_err(|e| ScanError::Input(e.to_string()))
 }
 
 struct Adapters {
@@ -51,7 +55,12 @@ struct Capabilities {
 }
 
 impl CapabilityChecker for Capabilities {
-    fn check(&self, extension: Option<&Extension>, observed: &CapabilitySet, components: &[Component]) -> Vec<Finding> {
+    fn check(
+        &self,
+        extension: Option<&Extension>,
+        observed: &CapabilitySet,
+        components: &[Component],
+    ) -> Vec<Finding> {
         portcullis_capabilities::check(extension, observed, components, &self.config)
     }
     fn rules(&self) -> Vec<RuleMeta> {
@@ -77,7 +86,10 @@ fn open_db(
     notices: &mut Vec<Notice>,
     properties: &mut BTreeMap<String, serde_json::Value>,
 ) -> Option<Arc<portcullis_vulndb::VulnDb>> {
-    let dir = options.db_dir.clone().or_else(portcullis_vulndb::VulnDb::default_dir)?;
+    let dir = options
+        .db_dir
+        .clone()
+        .or_else(portcullis_vulndb::VulnDb::default_dir)?;
     if !dir.join(portcullis_vulndb::DB_FILE_NAME).exists() {
         return None;
     }
@@ -111,12 +123,20 @@ pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, S
     let mut properties = BTreeMap::new();
     let mut setup_notices = Vec::new();
     if let Some(path) = &config.source {
-        properties.insert("config".into(), serde_json::Value::String(path.display().to_string()));
+        properties.insert(
+            "config".into(),
+            serde_json::Value::String(path.display().to_string()),
+        );
     }
-    let setup = |what: &str, e: &dyn std::fmt::Display| ScanError::Config(crate::ConfigError::Parse {
-        path: config.source.clone().unwrap_or_else(|| crate::config::CONFIG_FILE.into()),
-        message: format!("{what}: {e}"),
-    });
+    let setup = |what: &str, e: &dyn std::fmt::Display| {
+        ScanError::Config(crate::ConfigError::Parse {
+            path: config
+                .source
+                .clone()
+                .unwrap_or_else(|| crate::config::CONFIG_FILE.into()),
+            message: format!("{what}: {e}"),
+        })
+    };
 
     let mut analyzers: Vec<Box<dyn Analyzer>> = Vec::new();
     analyzers.push(Box::new(portcullis_supply_chain::SupplyChainAnalyzer::new(
@@ -124,14 +144,25 @@ pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, S
     )));
 
     let mut js: portcullis_js::Config = config.section("js", &config.js)?;
-    js.base_dir = config.source.as_deref().and_then(Path::parent).map(Path::to_path_buf);
-    analyzers.push(Box::new(portcullis_js::JsAnalyzer::new(js).map_err(|e| setup("[js]", &e))?));
+    js.base_dir = config
+        .source
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf);
+    analyzers.push(Box::new(
+        portcullis_js::JsAnalyzer::new(js).map_err(|e| setup("[js]", &e))?,
+    ));
 
     let mut secrets: portcullis_secrets::Config = config.section("secrets", &config.secrets)?;
     secrets.verify |= options.verify_secrets;
-    analyzers.push(Box::new(
+    let secrets = Arc::new(
         portcullis_secrets::SecretsAnalyzer::new(secrets).map_err(|e| setup("[secrets]", &e))?,
-    ));
+    );
+    analyzers.push(Box::new(Shared(Arc::clone(&secrets))));
+    let history: Option<Box<crate::pipeline::HistoryFn>> = options.history.then(|| {
+        Box::new(move |repo: &Path| secrets.scan_history(repo).map_err(|e| e.to_string()))
+            as Box<crate::pipeline::HistoryFn>
+    });
 
     let db = open_db(options, &mut setup_notices, &mut properties);
     analyzers.push(Box::new(portcullis_deps::DepsAnalyzer::new(
@@ -148,7 +179,10 @@ pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, S
         config: config.section("capabilities", &config.capabilities)?,
     });
 
-    let policy_dir = options.policy_dir.clone().or_else(|| config.policy.dir.clone());
+    let policy_dir = options
+        .policy_dir
+        .clone()
+        .or_else(|| config.policy.dir.clone());
     let gate = match &policy_dir {
         Some(dir) => portcullis_policy::Gate::from_dir(dir),
         None => portcullis_policy::Gate::default_policies(),
@@ -163,8 +197,13 @@ pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, S
         .or(config.scan.fail_on)
         .map(|threshold| ThresholdGate { threshold });
 
-    let baseline = options.baseline.as_deref().map(Baseline::load).transpose()?;
-    let allow_inline_suppressions = config.scan.allow_inline_suppressions && !options.forbid_inline_suppressions;
+    let baseline = options
+        .baseline
+        .as_deref()
+        .map(Baseline::load)
+        .transpose()?;
+    let allow_inline_suppressions =
+        config.scan.allow_inline_suppressions && !options.forbid_inline_suppressions;
     Ok(Pipeline {
         config,
         analyzers,
@@ -176,5 +215,32 @@ pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, S
         baseline,
         properties,
         setup_notices,
+        history,
     })
+}
+
+/// An analyzer shared with another part of the pipeline (the secrets analyzer also scans
+/// git history).
+struct Shared<A>(Arc<A>);
+
+impl<A: Analyzer> Analyzer for Shared<A> {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn rules(&self) -> Vec<RuleMeta> {
+        self.0.rules()
+    }
+    fn wants(&self, file: &portcullis_core::SourceFile) -> bool {
+        self.0.wants(file)
+    }
+    fn analyze_file(
+        &self,
+        file: &portcullis_core::SourceFile,
+        cx: &portcullis_core::Context<'_>,
+    ) -> portcullis_core::Output {
+        self.0.analyze_file(file, cx)
+    }
+    fn analyze_package(&self, cx: &portcullis_core::Context<'_>) -> portcullis_core::Output {
+        self.0.analyze_package(cx)
+    }
 }

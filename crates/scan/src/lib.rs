@@ -37,6 +37,8 @@ pub struct ScanOptions {
     pub db_dir: Option<PathBuf>,
     /// `--verify`: check found secrets against their providers (network).
     pub verify_secrets: bool,
+    /// `--history`: also scan every commit of a directory that is a git repository.
+    pub history: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,13 +107,33 @@ impl Scanner {
         self.pipeline.run(package, progress)
     }
 
+    /// Scans a loaded package; with `--history`, also the git history of `path`.
+    pub fn scan_loaded(
+        &self,
+        path: &Path,
+        package: &Package,
+        progress: Option<&ProgressFn<'_>>,
+    ) -> Result<ScanReport, ScanError> {
+        let extra = match &self.pipeline.history {
+            Some(history) if path.is_dir() => history(path).map_err(ScanError::Input)?,
+            Some(_) => {
+                return Err(ScanError::Input(format!(
+                    "{}: --history needs a directory that is a git repository",
+                    path.display()
+                )));
+            }
+            None => Vec::new(),
+        };
+        Ok(self.pipeline.run_with(package, extra, progress))
+    }
+
     pub fn scan(
         &self,
         path: &Path,
         progress: Option<&ProgressFn<'_>>,
     ) -> Result<ScanReport, ScanError> {
         let (package, notices) = self.load(path)?;
-        let mut report = self.scan_package(&package, progress);
+        let mut report = self.scan_loaded(path, &package, progress)?;
         report.notices.extend(notices);
         Ok(report)
     }

@@ -55,7 +55,12 @@ pub struct Pipeline {
     pub properties: BTreeMap<String, serde_json::Value>,
     /// Notices from building the pipeline (stale database, …), added to every report.
     pub setup_notices: Vec<Notice>,
+    /// Scans the git history of a working directory (`--history`), when requested.
+    pub history: Option<Box<HistoryFn>>,
 }
+
+/// Finds secrets in every commit of the repository at a path.
+pub type HistoryFn = dyn Fn(&std::path::Path) -> Result<Vec<Finding>, String> + Send + Sync;
 
 impl Pipeline {
     /// Every rule any part of the pipeline can report.
@@ -73,6 +78,17 @@ impl Pipeline {
     }
 
     pub fn run(&self, package: &Package, progress: Option<&ProgressFn<'_>>) -> ScanReport {
+        self.run_with(package, Vec::new(), progress)
+    }
+
+    /// [`Pipeline::run`] plus findings produced outside the per-file analysis (the git
+    /// history scan), which go through the same triage and gate.
+    pub fn run_with(
+        &self,
+        package: &Package,
+        extra: Vec<Finding>,
+        progress: Option<&ProgressFn<'_>>,
+    ) -> ScanReport {
         let started = Instant::now();
         let mut notices = self.setup_notices.clone();
         let detected = match &self.detector {
@@ -142,6 +158,7 @@ impl Pipeline {
         }
         let mut findings = detected.findings;
         findings.append(&mut merged.findings);
+        findings.extend(extra);
         let mut components = merged.components;
         components.sort_by(|a, b| {
             (&a.name, &a.version, &a.found_in).cmp(&(&b.name, &b.version, &b.found_in))

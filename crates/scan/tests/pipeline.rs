@@ -80,6 +80,7 @@ fn pipeline(config: Config, threshold: Severity) -> Pipeline {
         baseline: None,
         properties: Default::default(),
         setup_notices: vec![],
+        history: None,
     }
 }
 

@@ -156,6 +156,40 @@ fn distinct_bytes(s: &[u8]) -> usize {
     n
 }
 
+/// A member expression (`oauth2Response.access_token`, `config.auth.password`): code that
+/// reads a secret, not a secret.
+pub fn is_code_reference(s: &str) -> bool {
+    let is_ident = |seg: &str| {
+        let mut b = seg.bytes();
+        b.next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_' || c == b'$')
+            && b.all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
+    };
+    let segs: Vec<&str> = s.split('.').collect();
+    segs.len() >= 2 && segs.iter().all(|seg| is_ident(seg))
+}
+
+/// A camel/Pascal-case identifier (`LcLmChatMistralCloudV1Node`): every capital starts a
+/// lower-case word and there are hardly any digits. Random keys of that length essentially
+/// never have this shape.
+pub fn looks_like_identifier(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 12 || !b.first().is_some_and(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    if !b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+        return false;
+    }
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    let uppers = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+    digits <= 2
+        && uppers >= 2
+        && b.windows(2).all(|w| match w {
+            [u, n] if u.is_ascii_uppercase() => n.is_ascii_lowercase() || n.is_ascii_digit(),
+            _ => true,
+        })
+}
+
 /// Letters (and `_`) of one case only, no digits: a constant name or a word, not a key
 /// (`PROJECTKEYNAME`, `defaultvalue`). Random keys of 16+ characters mix case or digits.
 pub fn is_single_case_word(s: &str) -> bool {
@@ -316,6 +350,9 @@ pub fn generic_value_plausible(value: &str) -> bool {
     if chars.next().is_some_and(char::is_uppercase) && chars.all(char::is_lowercase) {
         return false;
     }
+    if is_code_reference(v) {
+        return false;
+    }
     // Dotted identifiers / member access (`config.auth.password`, `does.not.matter`).
     let segments: Vec<&str> = v.split(['.', ' ']).collect();
     if segments.len() >= 2
@@ -405,6 +442,7 @@ mod tests {
             "entrap_o–peter_long–credit_tun",
             "admin123",
             "function",
+            "oauth2Response.access_token",
         ] {
             assert!(!generic_value_plausible(v), "{v}");
         }
@@ -416,6 +454,14 @@ mod tests {
         ] {
             assert!(generic_value_plausible(v), "{v}");
         }
+    }
+
+    #[test]
+    fn identifiers_are_not_keys() {
+        assert!(looks_like_identifier("LcLmChatMistralCloudV1Node"));
+        assert!(!looks_like_identifier("q8Zt3LmP0vXa7RkEw2Yc9NbT"));
+        assert!(is_code_reference("r.password"));
+        assert!(!is_code_reference("Zq81mXpL0rT6"));
     }
 
     #[test]

@@ -202,6 +202,7 @@ fn url_password_placeholder(p: &str) -> bool {
                 | "****"
         )
         || filter::is_placeholder(p)
+        || filter::is_code_reference(p)
 }
 
 fn private_key_placeholder(block: &str) -> bool {
@@ -377,7 +378,9 @@ impl SecretsAnalyzer {
                     UuidPolicy::Allow => {}
                 }
             }
-            if spec.context.is_some() && filter::is_single_case_word(secret) {
+            if spec.context.is_some()
+                && (filter::is_single_case_word(secret) || filter::looks_like_identifier(secret))
+            {
                 continue;
             }
             if spec.kind == RuleKind::Generic && !filter::generic_value_plausible(secret) {

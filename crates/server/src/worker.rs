@@ -135,7 +135,27 @@ async fn scan_job(
         .get_submission(job.submission_id)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(to_result(&report, trusted, &sub.metadata))
+    let mut result = to_result(&report, trusted, &sub.metadata);
+    // Capability diff against the previous version: what the gate and reviewers look at to
+    // see whether this version asks for more than the one already approved.
+    let previous = previous_capabilities(store, &job.version)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let (Some((prev_version, prev_caps)), Some(obj)) = (previous, result.inputs.as_object_mut())
+    {
+        let now: BTreeSet<String> = report
+            .observed
+            .iter()
+            .map(|c| c.capability.kind().to_string())
+            .collect();
+        let added: Vec<&String> = now.difference(&prev_caps).collect();
+        let removed: Vec<&String> = prev_caps.difference(&now).collect();
+        obj.insert(
+            "capability_diff".into(),
+            serde_json::json!({"previous_version": prev_version, "added": added, "removed": removed}),
+        );
+    }
+    Ok(result)
 }
 
 /// Capability kinds recorded for the latest earlier version of the same extension that has
