@@ -1,6 +1,6 @@
 //! Argument parsing and dispatch.
 
-use crate::{EXIT_INTERNAL, EXIT_USAGE, scan_cmd, tools_cmd};
+use crate::{EXIT_INTERNAL, EXIT_USAGE, registry_cmd, scan_cmd, tools_cmd};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -55,6 +55,78 @@ pub enum Command {
     Policy {
         #[command(subcommand)]
         command: PolicyCommand,
+    },
+    /// Run the registry server: REST API, scan workers, audit log (SQLite by default).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Scan workers in this process (0: only serve; workers elsewhere take the jobs).
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// Scan configuration for submissions (portcullis.toml).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Policy directory (`gate/` and `authz/` Cedar policies) replacing the built-in sets.
+        #[arg(long, value_name = "DIR")]
+        policy: Option<PathBuf>,
+        /// Vulnerability database directory.
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+    },
+    /// Create the first security steward and print its API token (once).
+    Bootstrap {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long, default_value = "steward")]
+        name: String,
+    },
+    /// Verify or export the registry's tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Submit a package archive to a registry with its submission template.
+    Submit {
+        /// The package (.tgz from `npm pack`, or .zip).
+        path: PathBuf,
+        /// Registry URL, e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        server: String,
+        /// API token (default: $PORTCULLIS_TOKEN).
+        #[arg(long)]
+        token: Option<String>,
+        /// The submission template as JSON: platform, name, version, owner, purpose,
+        /// data_classes, external_services, risk_self_assessment, test_evidence.
+        #[arg(long, value_name = "FILE")]
+        metadata: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct StoreArgs {
+    /// Data directory (SQLite database, artifacts, audit signing key).
+    #[arg(long, value_name = "DIR", default_value = "portcullis-data")]
+    pub data: PathBuf,
+    /// PostgreSQL URL (postgres://…) instead of the embedded SQLite.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Recompute the hash chain and signed checkpoints; report the first broken link (exit 1).
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Write every audit event as JSON Lines (for a SIEM).
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -219,6 +291,44 @@ pub fn run() -> u8 {
             DbCommand::Import { path, db } => tools_cmd::db_import(db, path),
             DbCommand::Status { db, format } => tools_cmd::db_status(db, &format),
         },
+        Command::Serve {
+            listen,
+            store,
+            workers,
+            config,
+            policy,
+            db,
+        } => registry_cmd::serve(registry_cmd::ServeArgs {
+            listen,
+            data: store.data,
+            database: store.database,
+            workers,
+            config,
+            policy,
+            db,
+        }),
+        Command::Bootstrap { store, name } => {
+            registry_cmd::bootstrap(store.data, store.database, name)
+        }
+        Command::Audit { command } => match command {
+            AuditCommand::Verify { store } => {
+                registry_cmd::audit_verify(store.data, store.database)
+            }
+            AuditCommand::Export { store, output } => {
+                registry_cmd::audit_export(store.data, store.database, output)
+            }
+        },
+        Command::Submit {
+            path,
+            server,
+            token,
+            metadata,
+        } => registry_cmd::submit(registry_cmd::SubmitArgs {
+            path,
+            server,
+            token,
+            metadata,
+        }),
         Command::Policy { command } => match command {
             PolicyCommand::Validate { dir } => tools_cmd::policy_validate(dir),
             PolicyCommand::Test { cases, policy } => tools_cmd::policy_test(cases, policy),

@@ -5,6 +5,7 @@
 //! caught and reported as 3, never left to unwind out of `main`.
 
 mod cli;
+mod registry_cmd;
 mod scan_cmd;
 mod tools_cmd;
 

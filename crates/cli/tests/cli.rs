@@ -281,3 +281,56 @@ fn rules_list_names_every_analyzer() {
         );
     }
 }
+
+#[test]
+fn no_output_format_ever_prints_a_whole_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(pkg.join("nodes")).unwrap();
+    // Assembled at run time so no scanner flags this test file itself.
+    let stripe = format!("sk_live_{}", "51Hx9QkL3vZp8WcYb4NmR7dTq");
+    let github = format!("ghp_{}", "Q8mK3pX7vL2qW9zN4tY5bH6cJ1dF0gS3aE7w");
+    std::fs::write(
+        pkg.join("package.json"),
+        r#"{"name":"n8n-nodes-leaky","version":"1.0.0","license":"MIT","repository":"github:a/b","n8n":{"n8nNodesApiVersion":1,"nodes":["nodes/Leaky.node.js"]}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        pkg.join("nodes/Leaky.node.js"),
+        format!("const STRIPE = '{stripe}';\nconst GH = \"{github}\";\nmodule.exports = {{ STRIPE, GH }};\n"),
+    )
+    .unwrap();
+    for format in ["text", "json", "sarif", "markdown", "cyclonedx"] {
+        let o = run(&[
+            "scan",
+            pkg.to_str().unwrap(),
+            "--format",
+            format,
+            "--verbose",
+            "--color",
+            "always",
+        ]);
+        assert_eq!(code(&o), 1, "{format}: the secrets fail the gate");
+        let out = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        for secret in [&stripe, &github] {
+            assert!(
+                !out.contains(secret.as_str()),
+                "{format} prints a whole secret"
+            );
+            assert!(
+                !out.contains(&secret[6..]),
+                "{format} prints most of a secret"
+            );
+        }
+        if format != "cyclonedx" {
+            assert!(
+                out.contains("redacted"),
+                "{format}: the finding is there, redacted"
+            );
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! `serve`, `bootstrap`, `audit` and `submit`: the registry server and its command-line clients.
+
+use crate::cli::{CliError, usage};
+use crate::{EXIT_GATE_FAILED, EXIT_PASS, EXIT_USAGE};
+use portcullis_core::ScanReport;
+use portcullis_registry::{Store, StoreConfig};
+use portcullis_scan::{ScanOptions, Scanner};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn store_config(data: PathBuf, database: Option<String>) -> StoreConfig {
+    let config = StoreConfig::new(data);
+    match database {
+        Some(url) => config.with_database(url),
+        None => config,
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn failed(e: impl std::fmt::Display) -> anyhow::Error {
+    CliError {
+        code: EXIT_USAGE,
+        message: e.to_string(),
+    }
+    .into()
+}
+
+/// The registry's scan worker: the same pipeline as `portcullis scan`, except that the
+/// package under review may not suppress its own findings and brings no configuration.
+struct RegistryScanner {
+    options: ScanOptions,
+}
+
+impl portcullis_server::Scanner for RegistryScanner {
+    fn scan(&self, path: &Path) -> Result<ScanReport, String> {
+        let scanner = Scanner::for_path(path, &self.options).map_err(|e| e.to_string())?;
+        scanner.scan(path, None).map_err(|e| e.to_string())
+    }
+}
+
+pub struct ServeArgs {
+    pub listen: SocketAddr,
+    pub data: PathBuf,
+    pub database: Option<String>,
+    pub workers: usize,
+    pub config: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub db: Option<PathBuf>,
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<u8> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let options = ScanOptions {
+        config: args.config,
+        no_config_discovery: true,
+        policy_dir: args.policy.clone(),
+        forbid_inline_suppressions: true,
+        db_dir: args.db,
+        ..Default::default()
+    };
+    // Fail at start-up, not on the first submission, when the configuration or policies are bad.
+    Scanner::for_path(Path::new("."), &options).map_err(failed)?;
+    let authorizer = match &args.policy {
+        Some(dir) => portcullis_server::CedarAuthorizer::from_dir(dir),
+        None => portcullis_server::CedarAuthorizer::default_policies(),
+    }
+    .map_err(failed)?;
+    let mut config =
+        portcullis_server::ServeConfig::new(args.listen, store_config(args.data, args.database));
+    config.workers = args.workers;
+    config.scanner = Some(Arc::new(RegistryScanner { options }));
+    config.authorizer = Some(Arc::new(authorizer));
+    runtime()?.block_on(portcullis_server::serve(config))?;
+    Ok(EXIT_PASS)
+}
+
+pub fn bootstrap(data: PathBuf, database: Option<String>, name: String) -> anyhow::Result<u8> {
+    let config = store_config(data, database);
+    let issued = runtime()?
+        .block_on(portcullis_registry::auth::bootstrap_steward(&config, &name))
+        .map_err(failed)?;
+    eprintln!("created security steward `{name}`; this token is shown once, store it now:");
+    println!("{}", issued.secret);
+    Ok(EXIT_PASS)
+}
+
+pub fn audit_verify(data: PathBuf, database: Option<String>) -> anyhow::Result<u8> {
+    let config = store_config(data, database);
+    let report = runtime()?.block_on(async {
+        let store = Store::open(&config).await?;
+        let report = store.verify_audit().await;
+        store.close().await;
+        report
+    });
+    let report = report.map_err(failed)?;
+    if report.ok {
+        println!(
+            "audit log intact: {} events, {} signed checkpoints verified",
+            report.events, report.checkpoints
+        );
+        Ok(EXIT_PASS)
+    } else {
+        println!(
+            "audit log BROKEN at event {}: {}",
+            report
+                .broken_at
+                .map_or_else(|| "?".to_string(), |s| s.to_string()),
+            report.problem.unwrap_or_default()
+        );
+        Ok(EXIT_GATE_FAILED)
+    }
+}
+
+pub fn audit_export(
+    data: PathBuf,
+    database: Option<String>,
+    output: Option<PathBuf>,
+) -> anyhow::Result<u8> {
+    let config = store_config(data, database);
+    let mut out: Box<dyn std::io::Write + Send> = match &output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| failed(format!("cannot create {}: {e}", path.display())))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let n = runtime()?
+        .block_on(async {
+            let store = Store::open(&config).await?;
+            let n = store.export_audit(&mut *out).await;
+            store.close().await;
+            n
+        })
+        .map_err(failed)?;
+    out.flush()?;
+    eprintln!("exported {n} audit events");
+    Ok(EXIT_PASS)
+}
+
+pub struct SubmitArgs {
+    pub path: PathBuf,
+    pub server: String,
+    pub token: Option<String>,
+    pub metadata: PathBuf,
+}
+
+/// Uploads a package with its submission template (`POST /api/v1/submissions`, multipart).
+pub fn submit(args: SubmitArgs) -> anyhow::Result<u8> {
+    let token = args
+        .token
+        .or_else(|| std::env::var("PORTCULLIS_TOKEN").ok())
+        .ok_or_else(|| usage("no token: pass --token or set PORTCULLIS_TOKEN"))?;
+    let metadata = std::fs::read_to_string(&args.metadata)
+        .map_err(|e| usage(format!("cannot read {}: {e}", args.metadata.display())))?;
+    serde_json::from_str::<serde_json::Value>(&metadata)
+        .map_err(|e| usage(format!("{} is not JSON: {e}", args.metadata.display())))?;
+    if !args.path.is_file() {
+        return Err(usage(format!(
+            "{}: submit takes a package archive (.tgz or .zip), e.g. from `npm pack`",
+            args.path.display()
+        )));
+    }
+    let artifact = std::fs::read(&args.path)
+        .map_err(|e| usage(format!("cannot read {}: {e}", args.path.display())))?;
+    let file_name = args
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().replace('"', "_"))
+        .unwrap_or_else(|| "package.tgz".into());
+    let boundary = format!("portcullis-{:016x}", rand_u64());
+    let mut body = Vec::with_capacity(artifact.len() + metadata.len() + 512);
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n{metadata}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"artifact\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&artifact);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let url = format!("{}/api/v1/submissions", args.server.trim_end_matches('/'));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .post(&url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .header(
+            "Content-Type",
+            &format!("multipart/form-data; boundary={boundary}"),
+        )
+        .send(&body[..])
+        .map_err(|e| failed(format!("{url}: {e}")))?;
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    println!("{text}");
+    if (200..300).contains(&status) {
+        Ok(EXIT_PASS)
+    } else {
+        Err(failed(format!("{url}: the registry answered {status}")))
+    }
+}
+
+/// A boundary only has to be absent from the body; time and address entropy is enough.
+fn rand_u64() -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let local = 0u8;
+    t ^ (std::ptr::addr_of!(local) as u64).rotate_left(32)
+}
