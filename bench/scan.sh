@@ -31,7 +31,7 @@ echo "robustness: ${#pkgs[@]} packages, $bad with exit code 2 or 3"
 # 2. Throughput: one process, whole corpus, wall time and peak RSS.
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "%e %M" -o "$out/time.txt" "$bin" scan "${pkgs[@]}" --format json --quiet --output "json=$out/all.json" 2>/dev/null || true
-  read -r secs rss_kb < "$out/time.txt"
+  read -r secs rss_kb < <(tail -n 1 "$out/time.txt")
 else
   start=$(date +%s.%N)
   "$bin" scan "${pkgs[@]}" --format json --quiet --output "json=$out/all.json" 2>/dev/null || true
