@@ -359,6 +359,15 @@ impl std::fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
+/// A scan error with the exit code its kind maps to (2 bad input, 3 internal).
+pub fn scan_error(e: portcullis_scan::ScanError) -> anyhow::Error {
+    CliError {
+        code: e.exit_code() as u8,
+        message: e.to_string(),
+    }
+    .into()
+}
+
 pub fn usage(message: impl Into<String>) -> anyhow::Error {
     CliError {
         code: EXIT_USAGE,

@@ -1,7 +1,7 @@
 //! `serve`, `bootstrap`, `audit` and `submit`: the registry server and its command-line clients.
 
-use crate::cli::{CliError, usage};
-use crate::{EXIT_GATE_FAILED, EXIT_PASS, EXIT_USAGE};
+use crate::cli::usage;
+use crate::{EXIT_GATE_FAILED, EXIT_PASS};
 use portcullis_core::ScanReport;
 use portcullis_registry::{Store, StoreConfig};
 use portcullis_scan::{ScanOptions, Scanner};
@@ -24,11 +24,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn failed(e: impl std::fmt::Display) -> anyhow::Error {
-    CliError {
-        code: EXIT_USAGE,
-        message: e.to_string(),
-    }
-    .into()
+    usage(e.to_string())
 }
 
 /// The registry's scan worker: the same pipeline as `portcullis scan`, except that the

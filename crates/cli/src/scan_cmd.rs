@@ -1,6 +1,6 @@
 //! `portcullis scan` and `portcullis rules`.
 
-use crate::cli::{ColorChoice, ScanArgs, usage};
+use crate::cli::{ColorChoice, ScanArgs, scan_error, usage};
 use crate::{EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_PASS};
 use portcullis_core::{ScanReport, Severity};
 use portcullis_report::{Format, RenderOptions, render};
@@ -101,7 +101,6 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<u8> {
 }
 
 fn run_one(scanner: &Scanner, path: &std::path::Path) -> Result<ScanReport, ScanError> {
-    let (package, notices) = scanner.load(path)?;
     let show_progress = std::io::stderr().is_terminal();
     let bar = show_progress.then(|| {
         let bar = indicatif::ProgressBar::hidden();
@@ -125,21 +124,11 @@ fn run_one(scanner: &Scanner, path: &std::path::Path) -> Result<ScanReport, Scan
             bar.set_position(done as u64);
         }
     };
-    let report = scanner.scan_loaded(path, &package, Some(&progress));
+    let report = scanner.scan(path, Some(&progress));
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let mut report = report?;
-    report.notices.extend(notices);
-    Ok(report)
-}
-
-fn scan_error(e: ScanError) -> anyhow::Error {
-    crate::cli::CliError {
-        code: e.exit_code() as u8,
-        message: e.to_string(),
-    }
-    .into()
+    report
 }
 
 fn parse_output(spec: &str) -> anyhow::Result<(Format, PathBuf)> {

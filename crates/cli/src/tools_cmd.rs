@@ -1,7 +1,7 @@
 //! `db`, `capabilities`, `diff`, `policy` and `rules test`: one call each into the crates
 //! that do the work.
 
-use crate::cli::{CliError, usage};
+use crate::cli::{scan_error, usage};
 use crate::{EXIT_GATE_FAILED, EXIT_PASS};
 use anyhow::Context as _;
 use portcullis_capabilities::{CapabilityManifest, diff, render_table};
@@ -15,11 +15,7 @@ fn db_dir(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 fn input_error(e: impl std::fmt::Display) -> anyhow::Error {
-    CliError {
-        code: crate::EXIT_USAGE,
-        message: e.to_string(),
-    }
-    .into()
+    usage(e.to_string())
 }
 
 pub fn db_update(
@@ -100,8 +96,8 @@ fn manifest_of(path: &Path, config: Option<PathBuf>) -> anyhow::Result<Capabilit
         config,
         ..Default::default()
     };
-    let scanner = Scanner::for_path(path, &options).map_err(input_error)?;
-    let report = scanner.scan(path, None).map_err(input_error)?;
+    let scanner = Scanner::for_path(path, &options).map_err(scan_error)?;
+    let report = scanner.scan(path, None).map_err(scan_error)?;
     Ok(CapabilityManifest::from_report(&report))
 }
 
