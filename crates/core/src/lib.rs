@@ -19,6 +19,7 @@ pub mod redact;
 pub mod report;
 pub mod rule;
 pub mod severity;
+pub mod time;
 
 pub use analyzer::{Analyzer, Context, Notice, NoticeLevel, Output};
 pub use capability::{
