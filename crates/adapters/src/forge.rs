@@ -74,7 +74,13 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
     match perms.and_then(|p| p.get("scopes")) {
         Some(Value::Array(scopes)) => {
             let from = doc.find("scopes:", 0).unwrap_or(0);
-            for s in scopes.iter().filter_map(Value::as_str) {
+            // An entry is a scope name, or `{ key: <scope>, allowImpersonation: … }`.
+            let names = scopes.iter().filter_map(|s| match s {
+                Value::String(s) => Some(s.as_str()),
+                Value::Object(o) => o.get("key").and_then(Value::as_str),
+                _ => None,
+            });
+            for s in names {
                 declared.add(
                     Capability::DataScope {
                         scope: s.to_string(),
@@ -136,12 +142,18 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
             ),
             ("images", ext_perms.get("images"), Channel::Images),
             ("scripts", ext_perms.get("scripts"), Channel::Scripts),
-            // The core model has no separate channel for these browser resource kinds; they
-            // are client-side loads, and the evidence names the exact list.
-            ("styles", ext_perms.get("styles"), Channel::ClientFetch),
-            ("fonts", ext_perms.get("fonts"), Channel::ClientFetch),
+            // The Custom UI CSP directives without a channel of their own in the core model
+            // (a change proposed to core: Styles, Fonts, Frames, Media, Navigation). Until
+            // then each takes the closest one, and the evidence names the exact list:
+            // stylesheets are active content the page applies (as scripts are); fonts and
+            // media are passive downloads (as images are); a frame is another origin's page
+            // talking to its own server, and navigation sends the user's browser there
+            // (as a fetch does). Forge enforces all of them as one client-side CSP, and the
+            // checks group client channels the same way.
+            ("styles", ext_perms.get("styles"), Channel::Scripts),
+            ("fonts", ext_perms.get("fonts"), Channel::Images),
+            ("media", ext_perms.get("media"), Channel::Images),
             ("frames", ext_perms.get("frames"), Channel::ClientFetch),
-            ("media", ext_perms.get("media"), Channel::ClientFetch),
             (
                 "navigation",
                 ext_perms.get("navigation"),

@@ -4,9 +4,14 @@
 //! options) are object literals. [`parse`] walks the AST once and records:
 //! the literal values of interesting class properties and `this.x = …` assignments, every call
 //! with a static dotted callee (`RED.httpAdmin.get`) with its evaluated arguments, imported and
-//! required module names, and references to selected free globals. Values are evaluated
+//! required module names (with their named bindings), references to selected free globals,
+//! method calls whose callee chain contains a call (`api.asUser().requestJira(…)`, recorded by
+//! their final method name in [`JsFacts::method_calls`]) and every mention of a few watched
+//! member names ([`WATCHED_MEMBERS`]), so a consumer can tell whether it saw every use of an
+//! API or only some of them. Values are evaluated
 //! statically ([`Val`]): literals, arrays, objects, template literals, and identifiers bound by
-//! top-level `const` declarations in the same file. Anything else is [`Val::Unknown`].
+//! top-level `const` declarations in the same file; Forge `route` tagged templates and
+//! `assumeTrustedRoute(…)` evaluate to their path text. Anything else is [`Val::Unknown`].
 //!
 //! Bounds: files above [`MAX_SOURCE_BYTES`] or nested deeper than [`MAX_NESTING`] brackets are
 //! not parsed (a notice is produced by the caller), evaluation stops at [`MAX_EVAL_DEPTH`] and
@@ -15,9 +20,10 @@
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
-    Argument, ArrayExpressionElement, AssignmentExpression, BindingPattern, CallExpression, Class,
-    ClassElement, Expression, ImportDeclaration, ImportExpression, ImportOrExportKind,
-    ObjectPropertyKind, Program, PropertyDefinition, Statement,
+    Argument, ArrayExpressionElement, AssignmentExpression, BindingPattern, CallExpression,
+    ChainElement, Class, ClassElement, Expression, ImportDeclaration, ImportDeclarationSpecifier,
+    ImportExpression, ImportOrExportKind, MemberExpression, ObjectPropertyKind, Program,
+    PropertyDefinition, Statement,
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_parser::Parser;
@@ -127,6 +133,9 @@ pub struct Import {
     pub start: u32,
     /// `import type …`: no runtime effect.
     pub type_only: bool,
+    /// Named bindings of an `import` declaration: (imported name, local name); `default` and
+    /// `*` for default and namespace imports. Empty for `require` and `import()`.
+    pub bindings: Vec<(String, String)>,
 }
 
 /// A call with a static callee path.
@@ -135,6 +144,33 @@ pub struct Call {
     /// `RED.nodes.registerType`, `require`, `this.helpers.httpRequest`.
     pub callee: String,
     pub args: Vec<Spanned>,
+    /// See [`MethodCall::spread`].
+    pub spread: bool,
+    pub start: u32,
+}
+
+/// A method call whose callee is not a static dotted path but a chain of names and calls
+/// (`api.asUser().requestJira`, `storage.query().where`) or a sequence (`(0, r.requestJira)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodCall {
+    /// The final method name (`requestJira`).
+    pub method: String,
+    /// The callee rendered with `()` for each inner call (`api.asUser().requestJira`).
+    pub chain: String,
+    pub args: Vec<Spanned>,
+    /// An argument is a spread, or an object literal containing a spread (`{ ...opts }`):
+    /// its evaluated properties may be incomplete.
+    pub spread: bool,
+    pub start: u32,
+}
+
+/// An occurrence of a watched member or identifier name ([`WATCHED_MEMBERS`]) anywhere in
+/// the code: as a callee, passed around, destructured from an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    pub name: String,
+    /// The member chain it ends (`this._context.device`), `None` when not renderable.
+    pub chain: Option<String>,
     pub start: u32,
 }
 
@@ -169,6 +205,15 @@ pub struct JsFacts {
     pub classes: Vec<ClassInfo>,
     /// References to watched free globals: (name, offset).
     pub globals: Vec<(String, u32)>,
+    /// Calls through a chain containing calls; see [`MethodCall`].
+    pub method_calls: Vec<MethodCall>,
+    /// Mentions of [`WATCHED_MEMBERS`], recorded past the cap on calls (up to their own cap),
+    /// so a consumer comparing them with the calls it understood stays conservative.
+    pub mentions: Vec<Mention>,
+    /// More mentions than [`MAX_MENTIONS`]: the list is incomplete.
+    pub mentions_truncated: bool,
+    /// The cap on calls / imports / globals was reached: those lists are incomplete.
+    pub truncated: bool,
 }
 
 impl JsFacts {
@@ -213,8 +258,47 @@ const WATCHED_GLOBALS: &[&str] = &[
     "Function",
 ];
 
+/// Member and identifier names whose every occurrence is recorded in [`JsFacts::mentions`]:
+/// the platform APIs whose use is inferred from calls (Forge product requests, PCF context
+/// objects).
+pub const WATCHED_MEMBERS: &[&str] = &[
+    "requestJira",
+    "requestConfluence",
+    "requestBitbucket",
+    "webAPI",
+    "device",
+    "utils",
+];
+
+/// At most this many mentions are recorded per file; past it, [`JsFacts::mentions_truncated`]
+/// is set.
+const MAX_MENTIONS: usize = 20_000;
+
 /// Parses `text` (TypeScript when `typescript`, else unambiguous JS) and extracts facts.
 pub fn parse(text: &str, typescript: bool) -> Result<JsFacts, SkipReason> {
+    let source_type = if typescript {
+        SourceType::ts()
+    } else {
+        SourceType::unambiguous()
+    };
+    parse_as(text, source_type)
+}
+
+/// Parses a file by its name: `.ts`/`.mts`/`.cts` as TypeScript, `.tsx` as TSX, anything
+/// else as unambiguous JS with JSX (React UI code often keeps JSX in `.js` files).
+pub fn parse_path(text: &str, path: &str) -> Result<JsFacts, SkipReason> {
+    let p = path.to_ascii_lowercase();
+    let source_type = if p.ends_with(".tsx") {
+        SourceType::tsx()
+    } else if [".ts", ".mts", ".cts"].iter().any(|e| p.ends_with(e)) {
+        SourceType::ts()
+    } else {
+        SourceType::unambiguous().with_jsx(true)
+    };
+    parse_as(text, source_type)
+}
+
+fn parse_as(text: &str, source_type: SourceType) -> Result<JsFacts, SkipReason> {
     if text.len() > MAX_SOURCE_BYTES {
         return Err(SkipReason::TooLarge(text.len()));
     }
@@ -222,11 +306,6 @@ pub fn parse(text: &str, typescript: bool) -> Result<JsFacts, SkipReason> {
         return Err(SkipReason::TooDeep);
     }
     let allocator = Allocator::default();
-    let source_type = if typescript {
-        SourceType::ts()
-    } else {
-        SourceType::unambiguous()
-    };
     let ret = Parser::new(&allocator, text, source_type).parse();
     let errors: Vec<(u32, String)> = ret
         .diagnostics
@@ -363,8 +442,43 @@ impl<'a, 'p> Collector<'a, 'p> {
         v
     }
 
+    fn eval_args(&mut self, it: &CallExpression<'a>) -> Vec<Spanned> {
+        it.arguments
+            .iter()
+            .map(|a| match a {
+                Argument::SpreadElement(s) => Spanned {
+                    val: Val::Unknown,
+                    start: s.span.start,
+                },
+                other => other.as_expression().map_or(
+                    Spanned {
+                        val: Val::Unknown,
+                        start: it.span.start,
+                    },
+                    |e| self.eval(e),
+                ),
+            })
+            .collect()
+    }
+
+    fn mention(&mut self, name: &str, chain: Option<String>, start: u32) {
+        if self.facts.mentions.len() >= MAX_MENTIONS {
+            self.facts.mentions_truncated = true;
+            return;
+        }
+        self.facts.mentions.push(Mention {
+            name: name.to_string(),
+            chain,
+            start,
+        });
+    }
+
     fn full(&self) -> bool {
-        self.facts.calls.len() + self.facts.imports.len() + self.facts.globals.len() > MAX_RECORDS
+        self.facts.calls.len()
+            + self.facts.method_calls.len()
+            + self.facts.imports.len()
+            + self.facts.globals.len()
+            > MAX_RECORDS
     }
 }
 
@@ -424,27 +538,7 @@ fn eval<'a>(
         Expression::NumericLiteral(n) => Val::Num(n.value),
         Expression::BooleanLiteral(b) => Val::Bool(b.value),
         Expression::NullLiteral(_) => Val::Null,
-        Expression::TemplateLiteral(t) => {
-            let mut s = String::new();
-            for (i, q) in t.quasis.iter().enumerate() {
-                s.push_str(
-                    q.value
-                        .cooked
-                        .as_ref()
-                        .map_or(q.value.raw.as_str(), |c| c.as_str()),
-                );
-                if i + 1 < t.quasis.len() {
-                    s.push_str("${}");
-                }
-            }
-            if !budget.take_bytes(s.len()) {
-                Val::Unknown
-            } else if t.expressions.is_empty() {
-                Val::Str(s)
-            } else {
-                Val::Template(s)
-            }
-        }
+        Expression::TemplateLiteral(t) => eval_template(t, budget).val,
         Expression::ArrayExpression(a) => {
             let mut items = Vec::new();
             for el in &a.elements {
@@ -505,7 +599,32 @@ fn eval<'a>(
         Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_) => {
             static_path(expr).map_or(Val::Unknown, Val::Path)
         }
+        // Forge's `assumeTrustedRoute('/rest/…')` is its path.
+        Expression::CallExpression(c)
+            if c.arguments.len() == 1
+                && static_path(&c.callee)
+                    .is_some_and(|p| p.rsplit('.').next() == Some("assumeTrustedRoute")) =>
+        {
+            match c.arguments[0].as_expression() {
+                Some(e) => {
+                    let mut v = eval(e, consts, depth + 1, budget);
+                    v.start = start;
+                    return v;
+                }
+                None => Val::Unknown,
+            }
+        }
         Expression::CallExpression(c) => static_path(&c.callee).map_or(Val::Unknown, Val::Call),
+        // Forge's route`/rest/api/3/issue/${key}` (it escapes the substitutions, so each stays
+        // inside its path segment) and String.raw`…` are the template's text.
+        Expression::TaggedTemplateExpression(t)
+            if static_path(&t.tag)
+                .is_some_and(|p| p == "String.raw" || p.rsplit('.').next() == Some("route")) =>
+        {
+            let mut v = eval_template(&t.quasi, budget);
+            v.start = start;
+            return v;
+        }
         Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) => Val::Function,
         Expression::BinaryExpression(b) if b.operator == oxc_ast::ast::BinaryOperator::Addition => {
             let l = eval(&b.left, consts, depth + 1, budget);
@@ -530,6 +649,108 @@ fn eval<'a>(
         _ => Val::Unknown,
     };
     Spanned { val, start }
+}
+
+/// A template literal's text with `${}` for each substitution.
+fn eval_template(t: &oxc_ast::ast::TemplateLiteral<'_>, budget: &mut Budget) -> Spanned {
+    let mut s = String::new();
+    for (i, q) in t.quasis.iter().enumerate() {
+        s.push_str(
+            q.value
+                .cooked
+                .as_ref()
+                .map_or(q.value.raw.as_str(), |c| c.as_str()),
+        );
+        if i + 1 < t.quasis.len() {
+            s.push_str("${}");
+        }
+    }
+    let val = if !budget.take_bytes(s.len()) {
+        Val::Unknown
+    } else if t.expressions.is_empty() {
+        Val::Str(s)
+    } else {
+        Val::Template(s)
+    };
+    Spanned {
+        val,
+        start: t.span.start,
+    }
+}
+
+/// The callee rendered as a chain of names and calls (`api.asUser().requestJira`), looking
+/// through parentheses, TypeScript wrappers, optional chaining and `(0, x.y)` sequences.
+/// `None` when a part is computed or not a name.
+pub(crate) fn chain_path(expr: &Expression<'_>) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = expr.get_inner_expression();
+    let mut complete = false;
+    for _ in 0..64 {
+        let member = match cur {
+            Expression::Identifier(id) => {
+                parts.push(id.name.as_str().to_string());
+                complete = true;
+                break;
+            }
+            Expression::ThisExpression(_) => {
+                parts.push("this".to_string());
+                complete = true;
+                break;
+            }
+            Expression::SequenceExpression(seq) => {
+                cur = seq.expressions.last()?.get_inner_expression();
+                continue;
+            }
+            Expression::CallExpression(c) => {
+                parts.push("()".to_string());
+                cur = c.callee.get_inner_expression();
+                continue;
+            }
+            Expression::ChainExpression(c) => match &c.expression {
+                ChainElement::CallExpression(call) => {
+                    parts.push("()".to_string());
+                    cur = call.callee.get_inner_expression();
+                    continue;
+                }
+                other => other.as_member_expression()?,
+            },
+            other => other.as_member_expression()?,
+        };
+        let name = match member {
+            MemberExpression::StaticMemberExpression(m) => m.property.name.as_str(),
+            MemberExpression::ComputedMemberExpression(m) => match &m.expression {
+                Expression::StringLiteral(s) => s.value.as_str(),
+                _ => return None,
+            },
+            MemberExpression::PrivateFieldExpression(_) => return None,
+        };
+        parts.push(name.to_string());
+        cur = member.object().get_inner_expression();
+    }
+    if !complete {
+        return None;
+    }
+    parts.reverse();
+    let mut out = String::new();
+    for p in parts {
+        if p != "()" && !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(&p);
+    }
+    Some(out)
+}
+
+/// Whether any argument is a spread or an object literal with a spread property.
+fn has_spread(args: &[Argument<'_>]) -> bool {
+    args.iter().any(|a| match a {
+        Argument::SpreadElement(_) => true,
+        other => matches!(
+            other.as_expression().map(Expression::get_inner_expression),
+            Some(Expression::ObjectExpression(o))
+                if o.properties.iter().any(|p| matches!(p, ObjectPropertyKind::SpreadProperty(_)))
+        ),
+    })
 }
 
 fn span_start(expr: &Expression<'_>) -> u32 {
@@ -589,32 +810,31 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     }
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
-        if !self.full()
-            && let Some(callee) = static_path(&it.callee)
-        {
-            let args: Vec<Spanned> = it
-                .arguments
-                .iter()
-                .map(|a| match a {
-                    Argument::SpreadElement(s) => Spanned {
-                        val: Val::Unknown,
-                        start: s.span.start,
-                    },
-                    other => other.as_expression().map_or(
-                        Spanned {
-                            val: Val::Unknown,
-                            start: it.span.start,
-                        },
-                        |e| self.eval(e),
-                    ),
-                })
-                .collect();
+        let static_callee = static_path(&it.callee);
+        let chained = match &static_callee {
+            Some(_) => None,
+            None => chain_path(&it.callee),
+        };
+        if self.full() {
+            self.facts.truncated = true;
+        } else if let Some(chain) = chained {
+            let args = self.eval_args(it);
+            self.facts.method_calls.push(MethodCall {
+                method: chain.rsplit(['.', ')']).next().unwrap_or("").to_string(),
+                chain,
+                args,
+                spread: has_spread(&it.arguments),
+                start: it.span.start,
+            });
+        } else if let Some(callee) = static_callee {
+            let args = self.eval_args(it);
             if callee == "require" {
                 match args.first().map(|a| &a.val) {
                     Some(Val::Str(m)) => self.facts.imports.push(Import {
                         module: m.clone(),
                         start: it.span.start,
                         type_only: false,
+                        bindings: Vec::new(),
                     }),
                     Some(_) => self.facts.dynamic_imports.push(it.span.start),
                     None => {}
@@ -623,10 +843,20 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
             self.facts.calls.push(Call {
                 callee,
                 args,
+                spread: has_spread(&it.arguments),
                 start: it.span.start,
             });
         }
         walk::walk_call_expression(self, it);
+    }
+
+    fn visit_static_member_expression(&mut self, it: &oxc_ast::ast::StaticMemberExpression<'a>) {
+        let name = it.property.name.as_str();
+        if WATCHED_MEMBERS.contains(&name) {
+            let chain = chain_path(&it.object).map(|o| format!("{o}.{name}"));
+            self.mention(name, chain, it.span.start);
+        }
+        walk::walk_static_member_expression(self, it);
     }
 
     fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
@@ -635,6 +865,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                 module: s.value.as_str().to_string(),
                 start: it.span.start,
                 type_only: false,
+                bindings: Vec::new(),
             }),
             _ => self.facts.dynamic_imports.push(it.span.start),
         }
@@ -652,11 +883,30 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                         _ => false,
                     })
             });
-        if !self.full() {
+        if self.full() {
+            self.facts.truncated = true;
+        } else {
+            let bindings = it
+                .specifiers
+                .iter()
+                .flatten()
+                .map(|sp| match sp {
+                    ImportDeclarationSpecifier::ImportSpecifier(i) => {
+                        (i.imported.name().to_string(), i.local.name.to_string())
+                    }
+                    ImportDeclarationSpecifier::ImportDefaultSpecifier(d) => {
+                        ("default".to_string(), d.local.name.to_string())
+                    }
+                    ImportDeclarationSpecifier::ImportNamespaceSpecifier(n) => {
+                        ("*".to_string(), n.local.name.to_string())
+                    }
+                })
+                .collect();
             self.facts.imports.push(Import {
                 module: it.source.value.as_str().to_string(),
                 start: it.span.start,
                 type_only,
+                bindings,
             });
         }
         walk::walk_import_declaration(self, it);
@@ -671,8 +921,15 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 
     fn visit_identifier_reference(&mut self, it: &oxc_ast::ast::IdentifierReference<'a>) {
         let name = it.name.as_str();
-        if WATCHED_GLOBALS.contains(&name) && !self.full() {
-            self.facts.globals.push((name.to_string(), it.span.start));
+        if WATCHED_GLOBALS.contains(&name) {
+            if self.full() {
+                self.facts.truncated = true;
+            } else {
+                self.facts.globals.push((name.to_string(), it.span.start));
+            }
+        }
+        if WATCHED_MEMBERS.contains(&name) {
+            self.mention(name, Some(name.to_string()), it.span.start);
         }
     }
 }
@@ -764,6 +1021,60 @@ module.exports = function (RED) {
         src.push_str("class N { description = { x: b29 } }\n");
         let f = parse(&src, false).unwrap();
         assert!(f.named("description").is_some());
+    }
+
+    #[test]
+    fn chained_calls_routes_bindings_and_mentions() {
+        let src = r#"
+import api, { route, storage } from '@forge/api';
+const BASE = '/rest/api/3';
+export async function run(key, init) {
+  await api.asUser().requestJira(route`${BASE}/issue/${key}`, { method: 'PUT', ...init });
+  await (0, api.asApp)().requestJira(api.assumeTrustedRoute('/rest/api/3/myself'));
+  const f = api.asApp().requestJira;
+  return storage.query().where('k', 1).getMany();
+}
+"#;
+        let f = parse(src, false).unwrap();
+        let imp = &f.imports[0];
+        assert_eq!(
+            imp.bindings,
+            vec![
+                ("default".to_string(), "api".to_string()),
+                ("route".to_string(), "route".to_string()),
+                ("storage".to_string(), "storage".to_string())
+            ]
+        );
+        let chains: Vec<&str> = f.method_calls.iter().map(|m| m.chain.as_str()).collect();
+        assert!(chains.contains(&"api.asUser().requestJira"), "{chains:?}");
+        assert!(chains.contains(&"api.asApp().requestJira"), "{chains:?}");
+        assert!(
+            chains.contains(&"storage.query().where().getMany"),
+            "{chains:?}"
+        );
+        let put = &f.method_calls[chains
+            .iter()
+            .position(|c| *c == "api.asUser().requestJira")
+            .unwrap()];
+        assert_eq!(put.method, "requestJira");
+        // The tagged route: the const prefix is not substituted inside a template.
+        assert_eq!(put.args[0].val, Val::Template("${}/issue/${}".into()));
+        assert_eq!(put.args[1].get("method").unwrap().as_str(), Some("PUT"));
+        assert!(put.spread);
+        let me = &f.method_calls[chains
+            .iter()
+            .position(|c| *c == "api.asApp().requestJira")
+            .unwrap()];
+        assert_eq!(me.args[0].as_str(), Some("/rest/api/3/myself"));
+        assert!(!me.spread);
+        // Two calls and one use as a value.
+        assert_eq!(
+            f.mentions
+                .iter()
+                .filter(|m| m.name == "requestJira")
+                .count(),
+            3
+        );
     }
 
     #[test]

@@ -13,6 +13,10 @@
 //!
 //! Nothing here executes extension code: JS/TS description objects are parsed with oxc and
 //! evaluated statically (see [`js`]).
+//!
+//! [`ScopeAnalyzer`] is the code side of the same platforms: it infers the Forge scopes and
+//! PCF features an extension's code needs (see [`scopes`]), so declared-but-unused and
+//! used-but-undeclared scopes can be checked.
 
 pub mod forge;
 pub mod generic;
@@ -23,9 +27,11 @@ pub mod node_red;
 pub mod npm;
 pub mod pcf;
 mod rules;
+pub mod scopes;
 pub mod util;
 
 pub use generic::{GenericCredential, GenericManifest, GenericManifestError};
+pub use scopes::ScopeAnalyzer;
 
 use portcullis_core::{Extension, Finding, Notice, Package, RuleMeta};
 

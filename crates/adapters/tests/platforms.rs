@@ -643,3 +643,48 @@ fn mutated_fixtures_never_panic() {
         }
     }
 }
+
+#[test]
+fn forge_external_lists_map_to_channels_and_object_scopes_are_read() {
+    let manifest = "modules:\n  function:\n    - key: main\n      handler: index.run\npermissions:\n  scopes:\n    - read:jira-work\n    - key: write:jira-work\n      allowImpersonation: true\n  external:\n    fetch:\n      backend:\n        - api.acme.io\n      client:\n        - client.acme.io\n    images:\n      - img.acme.io\n    media:\n      - media.acme.io\n    scripts:\n      - js.acme.io\n    styles:\n      - css.acme.io\n    fonts:\n      - fonts.acme.io\n    frames:\n      - embed.acme.io\n    navigation:\n      - www.acme.io\napp:\n  id: ari:cloud:ecosystem::app/x\n";
+    let mut pkg = Package {
+        source: "t".into(),
+        origin: Origin::Directory,
+        sha256: String::new(),
+        files: vec![
+            SourceFile::new("manifest.yml", FileKind::Yaml, manifest.as_bytes().to_vec()),
+            SourceFile::new(
+                "src/index.js",
+                FileKind::JavaScript,
+                b"export const run = () => 1;\n".to_vec(),
+            ),
+        ],
+    };
+    pkg.sort();
+    let ext = detect(&pkg, None).extension.expect("forge");
+    let d = &ext.declared;
+    for (channel, host) in [
+        (Channel::BackendHttp, "api.acme.io"),
+        (Channel::ClientFetch, "client.acme.io"),
+        (Channel::Images, "img.acme.io"),
+        (Channel::Images, "media.acme.io"),
+        (Channel::Scripts, "js.acme.io"),
+        (Channel::Scripts, "css.acme.io"),
+        (Channel::Images, "fonts.acme.io"),
+        (Channel::ClientFetch, "embed.acme.io"),
+        (Channel::ClientFetch, "www.acme.io"),
+    ] {
+        assert!(d.contains(&egress(channel, exact(host))), "{host}: {d:#?}");
+    }
+    let styles = d
+        .iter()
+        .find(|i| i.capability == egress(Channel::Scripts, exact("css.acme.io")))
+        .expect("styles host");
+    assert_eq!(styles.evidence[0].source, "permissions.external.styles");
+    for s in ["read:jira-work", "write:jira-work"] {
+        assert!(
+            d.contains(&Capability::DataScope { scope: s.into() }),
+            "{s}"
+        );
+    }
+}

@@ -40,6 +40,7 @@ pub fn check(
     cx.credentials(&mut out);
     cx.ingress(&mut out);
     cx.runtime_powers(&mut out);
+    cx.undeclared_scopes(&mut out);
     if config.report_unused {
         cx.unused(&mut out);
     }
@@ -75,8 +76,13 @@ pub(crate) fn shipped_only(observed: &CapabilitySet) -> CapabilitySet {
 
 /// Whether "declared but unused" can be judged for a declared item: explicit permission lists
 /// (not platform-wired config such as n8n base URLs or credentials, which the platform itself
-/// uses), and scopes only when scope usage was inferred at all.
-pub(crate) fn unused_checkable(item: &CapabilityItem, observed: &CapabilitySet) -> bool {
+/// uses); scopes only when code analysis can infer that scope at all (the adapters' inference
+/// tables know it) and did infer some scope.
+pub(crate) fn unused_checkable(
+    platform: Option<Platform>,
+    item: &CapabilityItem,
+    observed: &CapabilitySet,
+) -> bool {
     let Some(ev) = item.evidence.first() else {
         return false;
     };
@@ -90,9 +96,12 @@ pub(crate) fn unused_checkable(item: &CapabilityItem, observed: &CapabilitySet) 
     }
     match &item.capability {
         Capability::NetworkEgress { host, .. } => !matches!(host, HostPattern::UserConfigured(_)),
-        Capability::DataScope { .. } => observed
-            .iter()
-            .any(|i| matches!(i.capability, Capability::DataScope { .. })),
+        Capability::DataScope { scope } => {
+            platform.is_some_and(|p| portcullis_adapters::scopes::inferable(p, scope))
+                && observed
+                    .iter()
+                    .any(|i| matches!(i.capability, Capability::DataScope { .. }))
+        }
         Capability::ChildProcess { .. }
         | Capability::FileSystem { .. }
         | Capability::Environment { .. }
@@ -282,6 +291,13 @@ impl Cx<'_> {
         }
     }
 
+    /// Credentials sent to hosts outside the hosts they are bound to. Observed credential
+    /// items carry, as `bound_hosts`, the hosts the code sends the credential to; they are
+    /// compared with the declared credential's bound hosts, or, when it declares none, with
+    /// the extension's declared egress (on platforms that declare egress; elsewhere there is
+    /// nothing to compare with). A user-configured destination is allowed only when it is the
+    /// credential's own configured host (the same field, or the credential's domain field);
+    /// a URL from any other parameter, or from arbitrary data, is a mismatch.
     fn credentials(&self, out: &mut Vec<Finding>) {
         for item in self.observed.iter() {
             let Capability::Credential {
@@ -293,44 +309,55 @@ impl Cx<'_> {
             else {
                 continue;
             };
-            let declared = self.declared.iter().find_map(|d| match &d.capability {
+            let declared_item = self.declared.iter().find(
+                |d| matches!(&d.capability, Capability::Credential { name: n, .. } if n == name),
+            );
+            let declared = declared_item.and_then(|d| match &d.capability {
                 Capability::Credential {
-                    name: n,
                     secret_fields,
                     bound_hosts,
                     ..
-                } if n == name => Some((secret_fields, bound_hosts)),
+                } => Some((secret_fields, bound_hosts)),
                 _ => None,
             });
             let loc = location(item.evidence.first());
             for host in bound_hosts {
-                let HostPattern::Exact(h) = host else {
+                let sent = Capability::NetworkEgress {
+                    channel: portcullis_core::Channel::BackendHttp,
+                    host: host.clone(),
+                };
+                let allowed = self.own_configured_host(name, host)
+                    || match (declared_item, declared) {
+                        (Some(d), Some((_, bound))) if !bound.is_empty() => {
+                            covers(self.platform, &d.capability, &sent)
+                        }
+                        // No bound hosts declared: fall back to the extension's declared
+                        // egress.
+                        _ if declares_egress(self.platform) => self.is_covered(&sent),
+                        _ => true,
+                    };
+                if allowed {
                     continue;
-                };
-                let allowed = match declared {
-                    Some((_, bound)) if !bound.is_empty() => {
-                        bound.iter().any(|b| crate::matching::host_covers(b, host))
-                    }
-                    // No bound hosts declared: fall back to the extension's declared egress.
-                    _ => self.is_covered(&Capability::NetworkEgress {
-                        channel: portcullis_core::Channel::BackendHttp,
-                        host: host.clone(),
-                    }),
-                };
-                if !allowed {
-                    out.push(
-                        finding(
-                            "capability/credential-host-mismatch",
-                            None,
-                            format!(
-                                "credential `{name}` is sent to `{h}`, which is not among the hosts \
-                                 it is bound to"
-                            ),
-                            loc.clone(),
-                        )
-                        .with_fingerprint_key(format!("cred-host:{name}:{h}")),
-                    );
                 }
+                let what = match host {
+                    HostPattern::Exact(h) | HostPattern::Wildcard(h) => {
+                        format!("`{h}`, which is not among the hosts it is bound to")
+                    }
+                    HostPattern::UserConfigured(field) => format!(
+                        "a host taken from `{field}` (user-configured), not its own configured host"
+                    ),
+                    HostPattern::Any => "a URL built from data it does not control (any host), \
+                                         not the hosts it is bound to"
+                        .to_string(),
+                };
+                let f = finding(
+                    "capability/credential-host-mismatch",
+                    None,
+                    format!("credential `{name}` is sent to {what}"),
+                    loc.clone(),
+                )
+                .with_fingerprint_key(format!("cred-host:{name}:{}", host.label()));
+                out.push(with_steps(f, &item.evidence, "also sent here"));
             }
             if let Some((declared_secret, _)) = declared {
                 for field in secret_fields {
@@ -351,6 +378,28 @@ impl Cx<'_> {
                 }
             }
         }
+    }
+
+    /// Whether a user-configured `host` is the credential's own configured host: read from a
+    /// credential field (`credentials.domain` as the adapters spell it, `credential baseUrl`
+    /// as the JS analyzer does), or from this credential by type (`credential acmeApi`) —
+    /// not from another declared credential, a node parameter or arbitrary data.
+    fn own_configured_host(&self, credential: &str, host: &HostPattern) -> bool {
+        let HostPattern::UserConfigured(label) = host else {
+            return false;
+        };
+        let Some(rest) = label
+            .strip_prefix("credentials.")
+            .or_else(|| label.strip_prefix("$credentials."))
+            .or_else(|| label.strip_prefix("credential "))
+        else {
+            return false;
+        };
+        let names_other = self.declared.iter().any(|d| {
+            matches!(&d.capability, Capability::Credential { name, .. }
+                if name.eq_ignore_ascii_case(rest) && !name.eq_ignore_ascii_case(credential))
+        });
+        !names_other
     }
 
     fn ingress(&self, out: &mut Vec<Finding>) {
@@ -446,6 +495,78 @@ impl Cx<'_> {
         }
     }
 
+    /// Scopes and features the code needs that the manifest does not declare (Forge and PCF,
+    /// whose runtimes refuse the call). An unresolved use (`jira:*`) counts only when no scope
+    /// of that product is declared; a product with granular scopes declared
+    /// (`read:issue:jira`) is skipped, since the inference names classic scopes.
+    fn undeclared_scopes(&self, out: &mut Vec<Finding>) {
+        if !matches!(
+            self.platform,
+            Some(Platform::Forge | Platform::PowerAppsPcf)
+        ) {
+            return;
+        }
+        let granular: Vec<&str> = self
+            .declared
+            .iter()
+            .filter_map(|d| match &d.capability {
+                Capability::DataScope { scope } if scope.split(':').count() >= 3 => {
+                    crate::matching::scope_product(scope)
+                }
+                _ => None,
+            })
+            .collect();
+        for item in self.observed.iter() {
+            let Capability::DataScope { scope } = &item.capability else {
+                continue;
+            };
+            if self.is_covered(&item.capability) {
+                continue;
+            }
+            if crate::matching::scope_product(scope).is_some_and(|p| granular.contains(&p)) {
+                continue;
+            }
+            let (what, key) = if let Some(product) = scope.strip_suffix(":*") {
+                (
+                    format!(
+                        "code calls the {product} API (the route or method is not resolved \
+                         statically), but the manifest declares no {product} scope"
+                    ),
+                    scope.clone(),
+                )
+            } else if scope.ends_with(".*") {
+                (
+                    format!(
+                        "code uses the device API (`{scope}`), but the manifest declares no \
+                         device feature"
+                    ),
+                    scope.clone(),
+                )
+            } else {
+                let platform_word = if self.platform == Some(Platform::Forge) {
+                    "scope `permissions.scopes`"
+                } else {
+                    "feature `<uses-feature>`"
+                };
+                (
+                    format!(
+                        "code needs `{scope}`, which the manifest does not declare ({platform_word}): \
+                         the platform refuses the call at run time"
+                    ),
+                    scope.clone(),
+                )
+            };
+            let f = finding(
+                "capability/undeclared-scope",
+                None,
+                what,
+                location(item.evidence.first()),
+            )
+            .with_fingerprint_key(format!("undeclared-scope:{key}"));
+            out.push(with_steps(f, &item.evidence, "also needed here"));
+        }
+    }
+
     /// Declared permissions, scopes and hosts no observed behaviour uses (over-broad).
     fn unused(&self, out: &mut Vec<Finding>) {
         // Without any observation the analysis did not run: everything would look unused.
@@ -456,7 +577,7 @@ impl Cx<'_> {
             let Some(ev) = item.evidence.first() else {
                 continue;
             };
-            if !unused_checkable(item, self.observed) {
+            if !unused_checkable(self.platform, item, self.observed) {
                 continue;
             }
             let used = self

@@ -7,7 +7,9 @@
 //! compares them and reports `capability/…` findings: undeclared egress, user-configured
 //! destinations, wildcard declarations, credentials sent outside their hosts, secrets in plain
 //! fields, unauthenticated ingress, processes / dynamic code / native modules / file access
-//! the platform or manifest does not allow, and declared-but-unused permissions.
+//! the platform or manifest does not allow, scopes the code needs but the manifest lacks, and
+//! declared-but-unused permissions (scopes judged against what
+//! [`portcullis_adapters::ScopeAnalyzer`] infers from the code).
 //!
 //! The same comparison renders as a table ([`render_table`]) and is stored as a versioned
 //! [`CapabilityManifest`] that can be [`diff`]ed between two versions of an extension — the

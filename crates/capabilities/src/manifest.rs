@@ -392,7 +392,7 @@ fn status_rows(m: &CapabilityManifest) -> Vec<(String, String, &'static str, Str
             .any(|o| covers(platform, &d.capability, &o.capability));
         let status = if used {
             "declared+used"
-        } else if crate::check::unused_checkable(d, &observed) {
+        } else if crate::check::unused_checkable(platform, d, &observed) {
             "declared-unused"
         } else {
             // Platform-wired (a base URL, a credential, a trigger): code analysis cannot

@@ -39,6 +39,33 @@ fn field_key(label: &str) -> Option<String> {
     Some(last.to_ascii_lowercase())
 }
 
+/// The Atlassian product a scope belongs to (`read:jira-user` → `jira`,
+/// `read:page:confluence` → `confluence`); `None` for platform scopes such as `storage:app`.
+pub fn scope_product(scope: &str) -> Option<&'static str> {
+    let s = scope.to_ascii_lowercase();
+    if s.contains("jira") || s.contains("servicedesk") {
+        Some("jira")
+    } else if s.contains("confluence") {
+        Some("confluence")
+    } else if s.contains("bitbucket") {
+        Some("bitbucket")
+    } else {
+        None
+    }
+}
+
+/// Whether `observed` is an unresolved use (`jira:*`: some Jira scope; `Device.*`: some PCF
+/// device feature) that the `declared` scope may be what it needs.
+fn unresolved_covers(declared: &str, observed: &str) -> bool {
+    if let Some(product) = observed.strip_suffix(":*") {
+        return scope_product(declared) == Some(product);
+    }
+    match observed.strip_suffix('*') {
+        Some(prefix) if prefix.ends_with('.') => declared.starts_with(prefix),
+        _ => false,
+    }
+}
+
 fn strip_port(h: &str) -> &str {
     match h.rsplit_once(':') {
         Some((host, port)) if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) => host,
@@ -79,7 +106,7 @@ pub fn covers(platform: Option<Platform>, declared: &Capability, observed: &Capa
                         && bound_hosts.iter().any(|b| matches!(b, HostPattern::UserConfigured(_))))
         }
         (C::Credential { name: a, .. }, C::Credential { name: b, .. }) => a == b,
-        (C::DataScope { scope: a }, C::DataScope { scope: b }) => a == b,
+        (C::DataScope { scope: a }, C::DataScope { scope: b }) => a == b || unresolved_covers(a, b),
         (
             C::FileSystem {
                 access: da,
@@ -187,6 +214,30 @@ mod tests {
             &uc,
             &egress(Channel::BackendHttp, ex("x.io"))
         ));
+    }
+
+    #[test]
+    fn unresolved_scope_uses_cover_their_product() {
+        let scope = |s: &str| Capability::DataScope { scope: s.into() };
+        let forge = Some(Platform::Forge);
+        assert!(covers(forge, &scope("write:jira-work"), &scope("jira:*")));
+        assert!(covers(forge, &scope("read:issue:jira"), &scope("jira:*")));
+        assert!(covers(
+            forge,
+            &scope("read:servicedesk-request"),
+            &scope("jira:*")
+        ));
+        assert!(!covers(forge, &scope("storage:app"), &scope("jira:*")));
+        assert!(!covers(
+            forge,
+            &scope("read:confluence-user"),
+            &scope("jira:*")
+        ));
+        assert!(!covers(forge, &scope("jira:*"), &scope("write:jira-work")));
+        let pcf = Some(Platform::PowerAppsPcf);
+        assert!(covers(pcf, &scope("Device.pickFile"), &scope("Device.*")));
+        assert!(!covers(pcf, &scope("WebAPI"), &scope("Device.*")));
+        assert!(covers(pcf, &scope("WebAPI"), &scope("WebAPI")));
     }
 
     #[test]

@@ -112,6 +112,11 @@ pub struct StoreArgs {
     /// PostgreSQL URL (postgres://…) instead of the embedded SQLite.
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
+    /// Audit/approval signing key (ed25519 seed, hex) instead of `<data>/audit-signing.key`;
+    /// every `serve` process on one PostgreSQL database must use the same file
+    /// (default: $PORTCULLIS_SIGNING_KEY_FILE).
+    #[arg(long, value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -300,23 +305,16 @@ pub fn run() -> u8 {
             db,
         } => registry_cmd::serve(registry_cmd::ServeArgs {
             listen,
-            data: store.data,
-            database: store.database,
+            store,
             workers,
             config,
             policy,
             db,
         }),
-        Command::Bootstrap { store, name } => {
-            registry_cmd::bootstrap(store.data, store.database, name)
-        }
+        Command::Bootstrap { store, name } => registry_cmd::bootstrap(store, name),
         Command::Audit { command } => match command {
-            AuditCommand::Verify { store } => {
-                registry_cmd::audit_verify(store.data, store.database)
-            }
-            AuditCommand::Export { store, output } => {
-                registry_cmd::audit_export(store.data, store.database, output)
-            }
+            AuditCommand::Verify { store } => registry_cmd::audit_verify(store),
+            AuditCommand::Export { store, output } => registry_cmd::audit_export(store, output),
         },
         Command::Submit {
             path,

@@ -1,20 +1,58 @@
 //! `serve`, `bootstrap`, `audit` and `submit`: the registry server and its command-line clients.
+//!
+//! Settings without a flag come from the environment (read here, for every registry command):
+//!
+//! | variable | default | what |
+//! |---|---|---|
+//! | `PORTCULLIS_SIGNING_KEY_FILE` (or `--signing-key`) | `<data>/audit-signing.key` | the audit/approval signing key; every `serve` process on one PostgreSQL database, and `audit verify`, must be given the same file |
+//! | `PORTCULLIS_MAX_CONNECTIONS` | 16 | database pool size per process |
+//! | `PORTCULLIS_CACHE_TTL_MS` | 1000 | how long a token or install status is served from memory; a change made through another `serve` process is seen within this (0 = no cache) |
+//! | `PORTCULLIS_WORKER_LEASE_MS`, `_POLL_MS`, `_ERROR_BACKOFF_MS`, `_RETRY_BACKOFF_MS` | 120000, 1000, 2000, 5000 | scan worker timing ([`portcullis_server::worker::WorkerConfig`]) |
 
-use crate::cli::usage;
+use crate::cli::{StoreArgs, usage};
 use crate::{EXIT_GATE_FAILED, EXIT_PASS};
 use portcullis_core::ScanReport;
 use portcullis_registry::{Store, StoreConfig};
 use portcullis_scan::{ScanOptions, Scanner};
+use portcullis_server::worker::CachedScanner;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-fn store_config(data: PathBuf, database: Option<String>) -> StoreConfig {
-    let config = StoreConfig::new(data);
-    match database {
-        Some(url) => config.with_database(url),
-        None => config,
+fn env_number<T: std::str::FromStr>(var: &str) -> anyhow::Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(var) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|e| usage(format!("{var}={v}: {e}"))),
+        Err(_) => Ok(None),
     }
+}
+
+fn store_config(args: StoreArgs) -> anyhow::Result<StoreConfig> {
+    let mut config = StoreConfig::new(args.data);
+    if let Some(url) = args.database {
+        config = config.with_database(url);
+    }
+    let key = args.signing_key.or_else(|| {
+        std::env::var_os("PORTCULLIS_SIGNING_KEY_FILE")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+    });
+    if let Some(path) = key {
+        config = config.with_signing_key_file(path);
+    }
+    if let Some(n) = env_number("PORTCULLIS_MAX_CONNECTIONS")? {
+        config.max_connections = n;
+    }
+    if let Some(ms) = env_number("PORTCULLIS_CACHE_TTL_MS")? {
+        config.cache_ttl_ms = ms;
+    }
+    Ok(config)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -29,21 +67,34 @@ fn failed(e: impl std::fmt::Display) -> anyhow::Error {
 
 /// The registry's scan worker: the same pipeline as `portcullis scan`, except that the
 /// package under review may not suppress its own findings and brings no configuration.
-struct RegistryScanner {
-    options: ScanOptions,
-}
+/// Wrapped in a [`portcullis_server::worker::CachedScanner`] so the pipeline is rebuilt only
+/// when the vulnerability database, the policies or the configuration change.
+struct RegistryScanner(Scanner);
 
 impl portcullis_server::Scanner for RegistryScanner {
     fn scan(&self, path: &Path) -> Result<ScanReport, String> {
-        let scanner = Scanner::for_path(path, &self.options).map_err(|e| e.to_string())?;
-        scanner.scan(path, None).map_err(|e| e.to_string())
+        self.0.scan(path, None).map_err(|e| e.to_string())
     }
+}
+
+/// The files the pipeline is built from: a change to any of them means a rebuild.
+fn scanner_inputs(options: &ScanOptions) -> Vec<PathBuf> {
+    let mut inputs = Vec::new();
+    if let Some(dir) = options
+        .db_dir
+        .clone()
+        .or_else(portcullis_vulndb::VulnDb::default_dir)
+    {
+        inputs.push(dir.join(portcullis_vulndb::DB_FILE_NAME));
+    }
+    inputs.extend(options.policy_dir.iter().cloned());
+    inputs.extend(options.config.iter().cloned());
+    inputs
 }
 
 pub struct ServeArgs {
     pub listen: SocketAddr,
-    pub data: PathBuf,
-    pub database: Option<String>,
+    pub store: StoreArgs,
     pub workers: usize,
     pub config: Option<PathBuf>,
     pub policy: Option<PathBuf>,
@@ -66,24 +117,33 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         db_dir: args.db,
         ..Default::default()
     };
-    // Fail at start-up, not on the first submission, when the configuration or policies are bad.
-    Scanner::for_path(Path::new("."), &options).map_err(failed)?;
+    // Fail at start-up, not on the first submission, when the configuration or policies are
+    // bad; the pipeline built here serves the first jobs.
+    let inputs = scanner_inputs(&options);
+    let scanner = CachedScanner::new(inputs, move || {
+        Scanner::for_path(Path::new("."), &options)
+            .map(RegistryScanner)
+            .map_err(|e| e.to_string())
+    });
+    scanner.current().map_err(failed)?;
     let authorizer = match &args.policy {
         Some(dir) => portcullis_server::CedarAuthorizer::from_dir(dir),
         None => portcullis_server::CedarAuthorizer::default_policies(),
     }
     .map_err(failed)?;
-    let mut config =
-        portcullis_server::ServeConfig::new(args.listen, store_config(args.data, args.database));
+    let mut config = portcullis_server::ServeConfig::new(args.listen, store_config(args.store)?);
     config.workers = args.workers;
-    config.scanner = Some(Arc::new(RegistryScanner { options }));
+    config.worker = portcullis_server::worker::WorkerConfig::default()
+        .from_env()
+        .map_err(failed)?;
+    config.scanner = Some(Arc::new(scanner));
     config.authorizer = Some(Arc::new(authorizer));
     runtime()?.block_on(portcullis_server::serve(config))?;
     Ok(EXIT_PASS)
 }
 
-pub fn bootstrap(data: PathBuf, database: Option<String>, name: String) -> anyhow::Result<u8> {
-    let config = store_config(data, database);
+pub fn bootstrap(store: StoreArgs, name: String) -> anyhow::Result<u8> {
+    let config = store_config(store)?;
     let issued = runtime()?
         .block_on(portcullis_registry::auth::bootstrap_steward(&config, &name))
         .map_err(failed)?;
@@ -92,8 +152,8 @@ pub fn bootstrap(data: PathBuf, database: Option<String>, name: String) -> anyho
     Ok(EXIT_PASS)
 }
 
-pub fn audit_verify(data: PathBuf, database: Option<String>) -> anyhow::Result<u8> {
-    let config = store_config(data, database);
+pub fn audit_verify(store: StoreArgs) -> anyhow::Result<u8> {
+    let config = store_config(store)?;
     let report = runtime()?.block_on(async {
         let store = Store::open(&config).await?;
         let report = store.verify_audit().await;
@@ -119,12 +179,8 @@ pub fn audit_verify(data: PathBuf, database: Option<String>) -> anyhow::Result<u
     }
 }
 
-pub fn audit_export(
-    data: PathBuf,
-    database: Option<String>,
-    output: Option<PathBuf>,
-) -> anyhow::Result<u8> {
-    let config = store_config(data, database);
+pub fn audit_export(store: StoreArgs, output: Option<PathBuf>) -> anyhow::Result<u8> {
+    let config = store_config(store)?;
     let mut out: Box<dyn std::io::Write + Send> = match &output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)

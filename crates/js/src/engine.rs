@@ -54,8 +54,6 @@ pub struct FileCtx<'c> {
     pub ui: bool,
     /// An n8n credential definition (`implements ICredentialType`).
     pub credential_file: bool,
-    /// Hosts the manifest binds credentials to (for credential-leak to other hosts).
-    pub bound_hosts: &'c [HostPattern],
     pub disabled: &'c HashSet<String>,
     pub budget: u64,
 }
@@ -108,10 +106,14 @@ pub struct Engine<'a, 'c> {
     seen: HashSet<(usize, u32)>,
     called: HashSet<String>,
     deferred_patterns: Vec<(usize, Finding)>,
-    /// Risky regex definitions: finding, exponential, used somewhere.
-    redos_defs: HashMap<u32, (Finding, bool, bool)>,
+    /// Risky regex definitions: finding, exponential, used somewhere, exported (library).
+    redos_defs: HashMap<u32, (Finding, bool, bool, bool)>,
     guard_cache: HashMap<u32, bool>,
     scratch: Vec<u32>,
+    /// Credentials sent in requests: (credential name, secret field, host, line).
+    cred_uses: Vec<(Option<String>, Option<String>, String, u32)>,
+    /// Node-RED node types registered in this file (their credentials are named after them).
+    node_types: Vec<String>,
 }
 
 impl<'a, 'c> Engine<'a, 'c> {
@@ -144,6 +146,8 @@ impl<'a, 'c> Engine<'a, 'c> {
             redos_defs: HashMap::new(),
             guard_cache: HashMap::new(),
             scratch: Vec::new(),
+            cred_uses: Vec::new(),
+            node_types: Vec::new(),
         }
     }
 
@@ -185,19 +189,73 @@ impl<'a, 'c> Engine<'a, 'c> {
                 self.push_finding(finding);
             }
         }
-        let mut defs: Vec<(Finding, bool, bool)> =
+        let mut defs: Vec<(Finding, bool, bool, bool)> =
             std::mem::take(&mut self.redos_defs).into_values().collect();
         defs.sort_by_key(|d| d.0.location.region.map(|r| (r.start_line, r.start_column)));
-        for (f, exponential, used) in defs {
-            if exponential && !used {
+        for (mut f, exponential, used, exported) in defs {
+            if used {
+                continue;
+            }
+            if exported && self.cx.library {
+                // A library that exports a regex (or a function returning one) hands it to
+                // callers who apply it to their input: `ansi-regex`, `semver-regex`.
+                f.message = format!(
+                    "{} — the package exports it, so its callers apply it to their input",
+                    f.message
+                );
+                self.push_finding(f);
+            } else if exponential {
                 self.push_finding(f);
             }
         }
+        self.credential_capabilities();
         if self.exhausted {
             self.out.notice(
                 NoticeLevel::Warning,
                 Some(self.cx.path),
                 "JS analysis budget exhausted (very large or generated file); results are partial",
+            );
+        }
+    }
+
+    /// One observed `Credential` capability per credential and host it is sent to, with the
+    /// secret fields used (for `capability/credential-host-mismatch` and
+    /// `capability/secret-in-plain-field`).
+    fn credential_capabilities(&mut self) {
+        let uses = std::mem::take(&mut self.cred_uses);
+        let mut by: std::collections::BTreeMap<(String, String), (Vec<String>, u32)> =
+            std::collections::BTreeMap::new();
+        for (name, field, host, line) in uses {
+            // Node-RED credentials belong to the node type that declares them.
+            let name = match name {
+                Some(n) => n,
+                None if self.cx.node_red => match self.node_types.first() {
+                    Some(t) => t.clone(),
+                    None => continue,
+                },
+                None => continue,
+            };
+            let e = by.entry((name, host)).or_insert((Vec::new(), line));
+            if let Some(f) = field
+                && !e.0.contains(&f)
+            {
+                e.0.push(f);
+            }
+        }
+        for ((name, host), (mut fields, line)) in by {
+            fields.sort();
+            self.out.observed.add(
+                Capability::Credential {
+                    name: cut(&name, 200).to_string(),
+                    secret_fields: fields,
+                    bound_hosts: vec![HostPattern::Exact(host)],
+                    injection: None,
+                },
+                Evidence {
+                    path: self.cx.path.to_string(),
+                    line: Some(line),
+                    source: "js/cap-credential-host".to_string(),
+                },
             );
         }
     }
@@ -247,7 +305,10 @@ impl<'a, 'c> Engine<'a, 'c> {
             self.analyze_class(c, exported);
             return;
         }
-        self.call_fn(f, args, None, exported);
+        let ret = self.call_fn(f, args, None, exported);
+        if exported {
+            self.regex_exported(ret.re);
+        }
     }
 
     fn analyze_class(&mut self, c: &'a Class<'a>, exported: bool) {
@@ -609,6 +670,13 @@ impl<'a, 'c> Engine<'a, 'c> {
                     {
                         self.exported.push(f);
                     }
+                    // `export const RE = /…/`
+                    if let BindingPattern::BindingIdentifier(id) = &decl.id
+                        && let Some(sym) = id.symbol_id.get()
+                    {
+                        let re = self.store.get(&sym).and_then(|v| v.re);
+                        self.regex_exported(re);
+                    }
                 }
             }
             _ => {}
@@ -619,12 +687,23 @@ impl<'a, 'c> Engine<'a, 'c> {
         if let Some(f) = v.func {
             self.exported.push(f);
         }
+        self.regex_exported(v.re);
         if let Some(props) = &v.props {
             for (_, p) in props.iter() {
                 if let Some(f) = p.func {
                     self.exported.push(f);
                 }
+                self.regex_exported(p.re);
             }
+        }
+    }
+
+    /// A risky regex leaves the module (exported, or returned by an exported function).
+    fn regex_exported(&mut self, re: Option<(u32, bool)>) {
+        if let Some((at, _)) = re
+            && let Some(d) = self.redos_defs.get_mut(&at)
+        {
+            d.3 = true;
         }
     }
 
@@ -802,6 +881,8 @@ impl<'a, 'c> Engine<'a, 'c> {
                     flags: F_ARRAY,
                     ..Val::default()
                 };
+                let mut consts: Option<Vec<Rc<str>>> =
+                    (a.elements.len() <= 64).then(|| Vec::with_capacity(a.elements.len()));
                 for el in &a.elements {
                     let ev = match el {
                         ArrayExpressionElement::SpreadElement(s) => self.eval(&s.argument),
@@ -811,6 +892,14 @@ impl<'a, 'c> Engine<'a, 'c> {
                             None => continue,
                         },
                     };
+                    match (&mut consts, &ev.lit) {
+                        (Some(c), Some(l))
+                            if !matches!(el, ArrayExpressionElement::SpreadElement(_)) =>
+                        {
+                            c.push(l.clone());
+                        }
+                        _ => consts = None,
+                    }
                     let d = ev.data_only();
                     v.taint = crate::value::join_taint(&v.taint, &d.taint);
                     v.secret = crate::value::join_taint(&v.secret, &d.secret);
@@ -818,10 +907,9 @@ impl<'a, 'c> Engine<'a, 'c> {
                     if v.func.is_none() {
                         v.func = ev.func;
                     }
-                    if v.re.is_none() {
-                        v.re = ev.re;
-                    }
+                    v.re = crate::value::worse_re(v.re, ev.re);
                 }
+                v.elems = consts.filter(|c| !c.is_empty()).map(Into::into);
                 v
             }
             Expression::ObjectExpression(o) => self.object(o),
@@ -990,6 +1078,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                         if !prop.shorthand {
                             self.random_check(k, &pv, prop.span);
                         }
+                        v.re = crate::value::worse_re(v.re, pv.re);
                         v.set_prop(k, pv);
                     } else {
                         if let Some(e) = prop.key.as_expression() {
@@ -1097,11 +1186,20 @@ impl<'a, 'c> Engine<'a, 'c> {
                 taint: obj.taint.clone(),
                 secret: obj.secret.clone(),
                 flags: obj.flags & F_RANDOM,
+                // An element of an array of rule objects: `QUERIES[i].regexp`.
+                re: if obj.props.is_none() { obj.re } else { None },
                 ..Val::default()
             }
         };
         if v.name.is_none() {
             v.name = qname.clone().map(Into::into);
+        }
+        if obj.prop(prop).is_none()
+            && let Some(sec) = &mut v.secret
+            && sec.field.is_none()
+            && secret_field(prop)
+        {
+            sec.field = Some(cut(prop, 100).into());
         }
         // Non-secret fields of a credential (`url`, `domain`, `username`) are configuration.
         if obj.prop(prop).is_none()
@@ -1529,6 +1627,13 @@ impl<'a, 'c> Engine<'a, 'c> {
         if let Some(q) = q {
             self.called.insert(q.to_string());
         }
+        if self.cx.node_red
+            && (m == Some("registerType") || q.is_some_and(|q| q.ends_with(".registerType")))
+            && let Some(t) = args.first().and_then(|a| a.lit.as_deref())
+            && self.node_types.len() < 16
+        {
+            self.node_types.push(cut(t, 200).to_string());
+        }
 
         // require()/import() of a module.
         if q == Some("require") && !is_new {
@@ -1687,10 +1792,13 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             prop.flags |= d.flags & F_RANDOM;
         }
-        for a in &args {
+        for (i, a) in args.iter().enumerate() {
             let d = a.data_only();
             prop.taint = crate::value::join_taint(&prop.taint, &d.taint);
-            if transform {
+            // `s.split(token).join('<token>')`, `s.replace(token, '***')`: the first argument
+            // is what is cut out of the string, not what ends up in it.
+            let removed = i == 0 && matches!(m, Some("split" | "replace" | "replaceAll"));
+            if transform && !removed {
                 prop.secret = crate::value::join_taint(&prop.secret, &d.secret);
             }
         }
@@ -1699,6 +1807,16 @@ impl<'a, 'c> Engine<'a, 'c> {
         result.flags |= prop.flags & F_RANDOM;
         if let Some(r) = &recv {
             result.flags |= r.flags & (F_WEAK_HASH | F_RANDOM);
+            // `['a', 'b'].join('|')`: constant text (regex sources are built this way).
+            if m == Some("join") && r.elems.is_some() {
+                let sep = match args.first() {
+                    None => Some(",".into()),
+                    Some(a) => a.lit.clone(),
+                };
+                if let Some(sep) = sep {
+                    result.lit = r.text_joined(&sep);
+                }
+            }
             // String methods that keep a URL's constant prefix.
             if matches!(m, Some("toString" | "trim" | "valueOf" | "concat")) {
                 result.lit = r.lit.clone();
@@ -1899,6 +2017,10 @@ impl<'a, 'c> Engine<'a, 'c> {
             {
                 continue;
             }
+            // `res.sendFile(p, { root })` refuses paths that climb out of `root`.
+            if m == Some("sendFile") && args.get(1).is_some_and(|a| a.prop("root").is_some()) {
+                continue;
+            }
             let indices: Vec<usize> = if def.args.is_empty() {
                 (0..args.len()).collect()
             } else {
@@ -1998,6 +2120,11 @@ impl<'a, 'c> Engine<'a, 'c> {
                 continue;
             }
             if def.ui_only && !self.cx.ui {
+                continue;
+            }
+            // A request made by browser code goes out from the user's browser, not from the
+            // server: not a server-side request forgery.
+            if rdef.id == "js/ssrf" && self.cx.ui {
                 continue;
             }
             let what = if def.what.is_empty() {
@@ -2131,6 +2258,20 @@ impl<'a, 'c> Engine<'a, 'c> {
                 self.regex_use(re, recv, span);
             }
         }
+        if matches!(
+            q,
+            Some(
+                "child_process.spawn"
+                    | "child_process.spawnSync"
+                    | "child_process.execFile"
+                    | "child_process.execFileSync"
+                    | "execa"
+                    | "execa.execa"
+                    | "execa.sync"
+            )
+        ) {
+            self.spawn_through_shell(q.unwrap_or("spawn"), args, arg_exprs, span);
+        }
         // MD5/SHA-1 of a credential or password.
         if m == Some("update")
             && recv.is_some_and(|r| r.flags & F_WEAK_HASH != 0)
@@ -2163,42 +2304,167 @@ impl<'a, 'c> Engine<'a, 'c> {
             r
         };
         if is_net {
-            let secret = args.iter().find_map(|a| a.flat().1);
-            let url = args.iter().find_map(|a| {
-                a.known_prefix().map(str::to_string).or_else(|| {
-                    ["url", "uri", "baseURL", "baseUrl"]
-                        .iter()
-                        .find_map(|p| a.prop(p).and_then(|v| v.known_prefix().map(str::to_string)))
-                })
-            });
-            if let (Some(s), Some(u)) = (&secret, &url) {
-                if u.to_ascii_lowercase().starts_with("http://") && !is_local(u) {
-                    if let Some(r) = self.cat.rule_index("js/cleartext-credentials")
-                        && let Some(f) = self.taint_finding(
-                            r,
-                            s,
-                            span,
-                            &format!("`{}`", cut(u, 120)),
-                            Confidence::High,
-                        )
-                    {
-                        self.push_finding(f);
-                    }
-                } else if let Some(host) = host_of(u)
-                    && !self.cx.bound_hosts.is_empty()
-                    && !self.cx.bound_hosts.iter().any(|h| h.allows(&host))
-                    && let Some(r) = self.cat.rule_index("js/credential-leak")
-                    && let Some(f) = self.taint_finding(
-                        r,
-                        s,
-                        span,
-                        &format!("a request to `{host}`, which the credential is not bound to"),
-                        Confidence::Medium,
-                    )
-                {
-                    self.push_finding(f);
+            self.credential_request(q, args, span);
+        }
+    }
+
+    /// Credential material sent in a request: plain-http URLs are reported here; the host is
+    /// recorded as an observed `Credential` capability, which the capabilities check compares
+    /// with the hosts the manifest binds the credential to
+    /// (`capability/credential-host-mismatch`).
+    fn credential_request(&mut self, q: Option<&str>, args: &[Val<'a>], span: Span) {
+        // `this.helpers.requestWithAuthentication.call(this, 'acmeApi', options)`: the platform
+        // attaches the named credential itself.
+        let platform_auth = q.is_some_and(|q| {
+            q.ends_with("WithAuthentication")
+                || q.ends_with(".requestOAuth2")
+                || q.ends_with(".requestOAuth1")
+        });
+        let named = if platform_auth {
+            args.first().and_then(|a| a.lit.clone())
+        } else {
+            None
+        };
+        let secret = args.iter().find_map(|a| a.flat().1);
+        // The request URL: an absolute one wins over a relative `url` next to a `baseURL`.
+        let mut urls: Vec<String> = Vec::new();
+        for a in args {
+            if let Some(p) = a.known_prefix() {
+                urls.push(p.to_string());
+            }
+            for p in ["url", "uri", "baseURL", "baseUrl"] {
+                if let Some(u) = a.prop(p).and_then(|v| v.known_prefix()) {
+                    urls.push(u.to_string());
                 }
             }
+        }
+        let url = urls
+            .iter()
+            .find(|u| host_of(u).is_some())
+            .or(urls.first())
+            .cloned();
+        let Some(u) = url else { return };
+        if let Some(s) = &secret
+            && u.to_ascii_lowercase().starts_with("http://")
+            && !is_local(&u)
+            && let Some(r) = self.cat.rule_index("js/cleartext-credentials")
+            && let Some(f) =
+                self.taint_finding(r, s, span, &format!("`{}`", cut(&u, 120)), Confidence::High)
+        {
+            self.push_finding(f);
+        }
+        let Some(host) = host_of(&u) else { return };
+        let (name, field) = match (&named, &secret) {
+            (Some(n), _) => (Some(n.to_string()), None),
+            (None, Some(s)) => (
+                s.name
+                    .as_deref()
+                    .filter(|n| *n != "credentials")
+                    .map(str::to_string),
+                s.field.as_deref().map(str::to_string),
+            ),
+            (None, None) => return,
+        };
+        let (line, _) = self.lines.position(self.cx.text, span.start as usize);
+        self.cred_uses.push((name, field, host, line));
+    }
+
+    /// `spawn(cmd, args, { shell: true })` (or `spawn('sh', ['-c', …])`): the arguments are
+    /// joined into a shell command line, so tainted arguments are command injection. Without
+    /// a shell, an argument array is passed to the program as is and is not reported.
+    fn spawn_through_shell(
+        &mut self,
+        q: &str,
+        args: &[Val<'a>],
+        arg_exprs: &[Option<&'a Expression<'a>>],
+        span: Span,
+    ) {
+        let Some(r) = self.cat.rule_index("js/command-injection") else {
+            return;
+        };
+        // The argument vector is the second argument unless that is already the options.
+        let argv = args.get(1).filter(|a| a.props.is_none()).filter(|_| {
+            !matches!(
+                arg_exprs
+                    .get(1)
+                    .copied()
+                    .flatten()
+                    .map(Expression::get_inner_expression),
+                Some(Expression::ObjectExpression(_))
+            )
+        });
+        let Some(argv) = argv else { return };
+        let shell_opt = (1..args.len().min(4)).any(|i| {
+            match arg_exprs.get(i).copied().flatten().map(Expression::get_inner_expression) {
+                Some(Expression::ObjectExpression(o)) => o.properties.iter().any(|p| match p {
+                    ObjectPropertyKind::ObjectProperty(op) => {
+                        op.key.static_name().as_deref() == Some("shell")
+                            && !matches!(
+                                op.value.get_inner_expression(),
+                                Expression::BooleanLiteral(b) if !b.value
+                            )
+                            && !matches!(op.value.get_inner_expression(), Expression::Identifier(id) if id.name == "undefined")
+                    }
+                    ObjectPropertyKind::SpreadProperty(_) => false,
+                }),
+                // An options variable: its `shell` property was set (a literal `false` is
+                // seen in the object's text).
+                _ => args.get(i).and_then(|a| a.prop("shell")).is_some_and(|v| {
+                    v.lit.is_some() || v.is_tainted() || v.name.is_some()
+                }),
+            }
+        });
+        let shell_cmd = args
+            .first()
+            .and_then(|a| a.lit.as_deref())
+            .map(|c| {
+                c.rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or(c)
+                    .to_ascii_lowercase()
+            })
+            .is_some_and(|c| {
+                matches!(
+                    c.as_str(),
+                    "sh" | "bash"
+                        | "zsh"
+                        | "dash"
+                        | "ksh"
+                        | "cmd"
+                        | "cmd.exe"
+                        | "powershell"
+                        | "powershell.exe"
+                        | "pwsh"
+                )
+            })
+            && arg_exprs.get(1).copied().flatten().is_some_and(|e| {
+                let t = self.slice(e.span());
+                [
+                    "'-c'", "\"-c\"", "'/c'", "\"/c\"", "'/C'", "\"/C\"", "-Command", "'-lc'",
+                    "\"-lc\"",
+                ]
+                .iter()
+                .any(|k| t.contains(k))
+            });
+        if !(shell_opt || shell_cmd) {
+            return;
+        }
+        let (t, _) = argv.flat();
+        let Some(t) = t else { return };
+        if t.sanitized_for(Catalog::rule_bit(r)) {
+            return;
+        }
+        let what = if shell_opt {
+            format!("the arguments of `{q}` with `shell` set (joined into a shell command line)")
+        } else {
+            format!("the script of a shell started by `{q}`")
+        };
+        let conf = match t.origin {
+            Origin::Input => Confidence::High,
+            _ => Confidence::Medium,
+        };
+        if let Some(f) = self.taint_finding(r, &t, span, &what, conf) {
+            self.push_finding(f);
         }
     }
 
@@ -2439,7 +2705,8 @@ impl<'a, 'c> Engine<'a, 'c> {
             let mut f = self.base_finding(r, span, format!("regular expression: {msg}"), conf);
             f.severity = sev;
             f = f.with_property("pattern", cut(pattern, 300).to_string());
-            self.redos_defs.insert(span.start, (f, exponential, false));
+            self.redos_defs
+                .insert(span.start, (f, exponential, false, false));
         }
         Some((span.start, exponential))
     }
@@ -2454,7 +2721,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         if !re.1 && !tainted && !unknown {
             return;
         }
-        let Some((def, _, used)) = self.redos_defs.get_mut(&re.0) else {
+        let Some((def, _, used, _)) = self.redos_defs.get_mut(&re.0) else {
             return;
         };
         *used = true;
@@ -2944,7 +3211,13 @@ fn concat<'a>(l: &Val<'a>, r: &Val<'a>) -> Val<'a> {
         flags: (l.flags | r.flags) & F_RANDOM,
         ..Val::default()
     };
-    match (&l.lit, &r.lit) {
+    // An array of constants concatenated with a string is its elements joined by `,`.
+    let (ll, rl) = if l.elems.is_some() || r.elems.is_some() {
+        (l.text_joined(","), r.text_joined(","))
+    } else {
+        (l.lit.clone(), r.lit.clone())
+    };
+    match (&ll, &rl) {
         (Some(a), Some(b)) if a.len() + b.len() <= crate::value::MAX_LIT => {
             v.lit = Some(format!("{a}{b}").into());
         }

@@ -28,8 +28,8 @@ use oxc_allocator::Allocator;
 use oxc_parser::{ParseOptions, Parser};
 use oxc_semantic::SemanticBuilder;
 use portcullis_core::{
-    Analyzer, Capability, Category, Confidence, Context, Extension, FileKind, Finding, HostPattern,
-    Location, NoticeLevel, Output, Platform, RuleMeta, Severity, SourceFile,
+    Analyzer, Category, Confidence, Context, Extension, FileKind, Finding, Location, NoticeLevel,
+    Output, Platform, RuleMeta, Severity, SourceFile,
 };
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -324,14 +324,6 @@ impl JsAnalyzer {
                     )
             }
         };
-        let mut bound_hosts: Vec<HostPattern> = Vec::new();
-        if let Some(ext) = extension {
-            for item in ext.declared.iter() {
-                if let Capability::Credential { bound_hosts: b, .. } = &item.capability {
-                    bound_hosts.extend(b.iter().cloned());
-                }
-            }
-        }
         let lower = path.to_ascii_lowercase();
         let cx = engine::FileCtx {
             path,
@@ -350,13 +342,20 @@ impl JsAnalyzer {
             credential_file: t.contains("ICredentialType")
                 || lower.ends_with(".credentials.js")
                 || lower.ends_with(".credentials.ts"),
-            bound_hosts: &bound_hosts,
             disabled: &self.disabled,
             budget: 100_000 + self.cfg.budget_per_byte.saturating_mul(js.len() as u64),
         };
         let mut eng = engine::Engine::new(&self.cat, &cx, scoping);
         eng.run(&ret.program);
-        out.merge(eng.out);
+        let mut found = eng.out;
+        if is_cli(path, text) {
+            // A command-line entry point runs in its own process: exiting is its job.
+            found.findings.retain(|f| f.rule_id != "js/process-control");
+        }
+        if let Some(why) = bundled(path, text) {
+            downrank_bundled(&mut found.findings, why);
+        }
+        out.merge(found);
         out
     }
 
@@ -406,6 +405,110 @@ impl Analyzer for JsAnalyzer {
         }
         out
     }
+}
+
+/// Why a file is bundled, vendored or minified code rather than the extension's own source,
+/// if it is: such code is reviewed through its own package, and its exported API is not
+/// the extension's attack surface.
+pub fn bundled(path: &str, text: &str) -> Option<&'static str> {
+    let l = path.replace('\\', "/").to_ascii_lowercase();
+    let segs: Vec<&str> = l.split('/').collect();
+    let dirs = &segs[..segs.len().saturating_sub(1)];
+    let name = segs.last().copied().unwrap_or("");
+    if dirs.contains(&"node_modules") {
+        return Some("a dependency bundled under `node_modules/`");
+    }
+    if dirs.iter().any(|d| {
+        matches!(
+            *d,
+            "vendor" | "vendors" | "third_party" | "third-party" | "bower_components"
+        )
+    }) {
+        return Some("vendored third-party code");
+    }
+    if dirs
+        .first()
+        .is_some_and(|d| matches!(*d, "docs" | "doc" | "coverage" | "jsdoc"))
+        || dirs.contains(&"lcov-report")
+    {
+        return Some("generated documentation or coverage assets");
+    }
+    if [".min.js", ".min.mjs", ".min.cjs", "-min.js", ".bundle.js"]
+        .iter()
+        .any(|x| name.ends_with(x))
+    {
+        return Some("a minified or bundled file");
+    }
+    let (longest, lines) = line_stats(text);
+    let long_lines = longest > 2000 || (lines > 0 && text.len() / lines > 300);
+    if long_lines && (text.contains("//# sourceMappingURL=") || text.len() > 20_000) {
+        return Some("minified/generated code (very long lines)");
+    }
+    let browser_dir = dirs
+        .iter()
+        .any(|d| matches!(*d, "resources" | "public" | "static" | "assets"));
+    if browser_dir
+        && (long_lines
+            || text.contains("__webpack_require__")
+            || text.contains("//# sourceMappingURL=")
+            || text.len() > 200_000)
+    {
+        return Some("a browser bundle");
+    }
+    if text.contains("__webpack_require__") && text.len() > 50_000 {
+        return Some("a webpack bundle");
+    }
+    None
+}
+
+/// The longest line's length and the number of lines.
+fn line_stats(text: &str) -> (usize, usize) {
+    let (mut longest, mut lines, mut last) = (0usize, 0usize, 0usize);
+    for i in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        longest = longest.max(i - last);
+        last = i + 1;
+        lines += 1;
+    }
+    longest = longest.max(text.len() - last);
+    (longest, lines + 1)
+}
+
+/// Findings in bundled code: taint flows from real platform input stay as they are (tagged);
+/// everything else (patterns, library-mode flows through a vendored library's own API)
+/// becomes informational with low confidence, saying why.
+fn downrank_bundled(findings: &mut [Finding], why: &str) {
+    for f in findings {
+        if f.rule_id == "js/parse-error" {
+            continue;
+        }
+        let taint = f.tags.iter().any(|t| t == "taint");
+        let library = f.tags.iter().any(|t| t == "library-mode");
+        f.tags.push("bundled".into());
+        if taint && !library {
+            f.message.push_str(&format!(
+                " (in {why}: check whether the extension reaches it)"
+            ));
+            continue;
+        }
+        f.severity = Severity::Info;
+        f.confidence = Confidence::Low;
+        f.message.push_str(&format!(
+            " (in {why}: lowered to informational; review the original package instead)"
+        ));
+    }
+}
+
+/// A command-line entry point (`#!` line, `bin/`, `cli.js`).
+fn is_cli(path: &str, text: &str) -> bool {
+    let l = path.replace('\\', "/").to_ascii_lowercase();
+    let name = l.rsplit('/').next().unwrap_or("");
+    text.starts_with("#!")
+        || l.starts_with("bin/")
+        || l.contains("/bin/")
+        || matches!(
+            name,
+            "cli.js" | "cli.mjs" | "cli.cjs" | "cli.ts" | "cli.mts"
+        )
 }
 
 /// Reads a `portcullis.toml` `[js]` table from TOML text (for the CLI and tests).

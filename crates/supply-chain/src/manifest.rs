@@ -5,13 +5,13 @@
 //! found textually (the JSON-escaped key followed by `:`), searching after the enclosing
 //! section's key; when that fails the finding names the file only.
 
-use crate::rules::{self, *};
+use crate::rules::*;
 use crate::scripts::{self, Kind};
 use crate::{Config, lower};
 use portcullis_core::location::LineIndex;
 use portcullis_core::{
-    BinaryKind, Capability, Channel, Confidence, Evidence, FileKind, Finding, HostPattern,
-    Location, Output, Package, Severity, SourceFile,
+    BinaryKind, Capability, Channel, Confidence, Evidence, FileKind, HostPattern, Location, Output,
+    Package, Severity, SourceFile,
 };
 use serde_json::{Map, Value};
 
@@ -59,14 +59,6 @@ impl<'a> Manifest<'a> {
             None => Location::file(self.path),
         }
     }
-}
-
-fn finding(id: &str, severity: Severity, message: String, location: Location) -> Finding {
-    let mut f = Finding::new(id, rules::category(id), severity, message, location);
-    for c in rules::cwe(id) {
-        f = f.with_cwe(*c);
-    }
-    f
 }
 
 /// Runs every manifest check on the root `package.json`.

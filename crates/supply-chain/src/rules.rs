@@ -1,7 +1,7 @@
 //! Rule metadata for every `supply-chain/...` rule. The `help` text is the rule's user
 //! documentation (ruff-style): what it does, why it is bad, an example, the fix, references.
 
-use portcullis_core::{Category, RuleMeta, Severity};
+use portcullis_core::{Category, Finding, Location, RuleMeta, Severity};
 
 pub const INSTALL_DOWNLOAD_EXEC: &str = "supply-chain/install-script-download-exec";
 pub const INSTALL_NETWORK: &str = "supply-chain/install-script-network";
@@ -539,4 +539,30 @@ pub fn category(id: &str) -> Category {
     DEFS.iter()
         .find(|d| d.id == id)
         .map_or(Category::SupplyChain, |d| d.category)
+}
+
+/// The gate signals (policy crate, `Signal::as_str`) a rule's findings carry as tags, so the
+/// default policies match on what the rule means rather than on the wording of its id.
+pub fn signals(id: &str) -> &'static [&'static str] {
+    match id {
+        INSTALL_DOWNLOAD_EXEC => &["download-execute", "lifecycle-script"],
+        INSTALL_NETWORK | INSTALL_INLINE_CODE | INSTALL_SCRIPT | INSTALL_NATIVE_BUILD => {
+            &["lifecycle-script"]
+        }
+        NATIVE_BINARY => &["native-binary"],
+        OBFUSCATED => &["obfuscation"],
+        _ => &[],
+    }
+}
+
+/// A finding of rule `id` with the rule's category, CWEs and signal tags.
+pub fn finding(id: &str, severity: Severity, message: String, location: Location) -> Finding {
+    let mut f = Finding::new(id, category(id), severity, message, location);
+    for c in cwe(id) {
+        f = f.with_cwe(*c);
+    }
+    for s in signals(id) {
+        f = f.with_tag(*s);
+    }
+    f
 }

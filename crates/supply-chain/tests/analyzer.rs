@@ -189,6 +189,17 @@ fn download_and_execute_is_critical_with_egress() {
     let f = one(&out, "supply-chain/install-script-download-exec");
     assert_eq!(f.severity, Severity::Critical);
     assert!(f.cwe.contains(&494));
+    // The gate's signals are stated as tags, not guessed from the rule id.
+    assert!(
+        f.tags.iter().any(|t| t == "download-execute"),
+        "{:?}",
+        f.tags
+    );
+    assert!(
+        f.tags.iter().any(|t| t == "lifecycle-script"),
+        "{:?}",
+        f.tags
+    );
     assert!(out.observed.contains(&Capability::NetworkEgress {
         channel: portcullis_core::Channel::BackendHttp,
         host: HostPattern::Exact("cdn.evil.example".into()),
@@ -207,9 +218,17 @@ fn download_without_execution_is_network() {
         r#""scripts": { "postinstall": "wget -q https://models.example/model.bin -O model.bin" }"#,
     );
     let out = run(&with_manifest(&m, &[]));
-    assert_eq!(
-        one(&out, "supply-chain/install-script-network").severity,
-        Severity::High
+    let f = one(&out, "supply-chain/install-script-network");
+    assert_eq!(f.severity, Severity::High);
+    assert!(
+        f.tags.iter().any(|t| t == "lifecycle-script"),
+        "{:?}",
+        f.tags
+    );
+    assert!(
+        !f.tags.iter().any(|t| t == "download-execute"),
+        "{:?}",
+        f.tags
     );
     assert!(by_rule(&out, "supply-chain/install-script-download-exec").is_empty());
 }

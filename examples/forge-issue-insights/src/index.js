@@ -1,5 +1,5 @@
 import Resolver from '@forge/resolver';
-import api, { route, fetch } from '@forge/api';
+import api, { route, fetch, storage } from '@forge/api';
 
 const resolver = new Resolver();
 
@@ -31,5 +31,6 @@ export async function syncTrigger(event) {
   // Web trigger: anyone with the URL can call it; the body names the URL to pull from.
   const body = JSON.parse(event.body || '{}');
   const upstream = await fetch(body.source);
+  await storage.set('last-sync', { at: Date.now(), source: body.source });
   return { statusCode: 200, body: await upstream.text() };
 }
