@@ -33,8 +33,8 @@ pub use catalog::{
 pub use error::{RegistryError, Result};
 pub use store::{Backend, Store, StoreConfig};
 pub use submissions::{
-    DecisionRecord, FindingRecord, JobRecord, ScanJob, ScanResult, SubmissionFilter,
-    SubmissionMetadata, SubmissionRecord,
+    DOC_CAPABILITY_MANIFEST, DOC_SBOM, DecisionRecord, FindingRecord, JobRecord, ScanJob,
+    ScanResult, SubmissionFilter, SubmissionMetadata, SubmissionRecord,
 };
 pub use workflow::{EnvAction, EnvState, InstallStatus, ReviewRecord};
 

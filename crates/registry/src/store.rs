@@ -136,12 +136,20 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/sqlite/0002_multi_process.sql"),
     ),
+    (
+        3,
+        include_str!("../migrations/sqlite/0003_version_documents.sql"),
+    ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (
         2,
         include_str!("../migrations/postgres/0002_multi_process.sql"),
+    ),
+    (
+        3,
+        include_str!("../migrations/postgres/0003_version_documents.sql"),
     ),
 ];
 

@@ -18,6 +18,7 @@ use crate::store::{Backend, Store, now_ms};
 use portcullis_core::{Decision, Finding, Outcome};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use std::collections::BTreeMap;
 
 /// Attempts before a scan job is marked failed.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 3;
@@ -212,7 +213,18 @@ pub struct ScanResult {
     pub risk: Option<String>,
     /// Who decided (`gate:<policy-set-version>`).
     pub decided_by: String,
+    /// Documents stored with the decision, by kind ([`DOC_CAPABILITY_MANIFEST`],
+    /// [`DOC_SBOM`]): JSON values, replaced by the version's next scan.
+    #[serde(default)]
+    pub documents: BTreeMap<String, serde_json::Value>,
 }
+
+/// The version's capability manifest (`portcullis capabilities --format json`).
+pub const DOC_CAPABILITY_MANIFEST: &str = "capability-manifest";
+/// The version's SBOM (CycloneDX JSON).
+pub const DOC_SBOM: &str = "sbom";
+/// Documents larger than this are not stored (a hostile package can name many components).
+pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -601,6 +613,23 @@ impl Store {
             .map_err(db("storing a finding"))?;
             stored += r.rows_affected() as usize;
         }
+        for (kind, body) in &result.documents {
+            let body = json_text("document", body)?;
+            if body.len() > MAX_DOCUMENT_BYTES {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO version_documents (version_id, kind, body, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (version_id, kind) DO UPDATE SET body = excluded.body, created_at = excluded.created_at",
+            )
+            .bind(version.id)
+            .bind(kind)
+            .bind(body)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("storing a scan document"))?;
+        }
         let outcome = result.decision.outcome;
         let did: i64 = sqlx::query(
             "INSERT INTO decisions (version_id, outcome, reasons, inputs, decided_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -827,6 +856,30 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// A document stored with the version's latest scan (`capability-manifest`, `sbom`).
+    pub async fn get_document(
+        &self,
+        version_id: i64,
+        kind: &str,
+    ) -> Result<Option<serde_json::Value>> {
+        let row =
+            sqlx::query("SELECT body FROM version_documents WHERE version_id = $1 AND kind = $2")
+                .bind(version_id)
+                .bind(kind)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db("reading a scan document"))?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let body: String = r.try_get("body").map_err(db("reading a scan document"))?;
+                serde_json::from_str(&body)
+                    .map(Some)
+                    .map_err(|e| corrupt("scan document", e))
+            }
+        }
     }
 
     pub async fn list_decisions(&self, version_id: i64) -> Result<Vec<DecisionRecord>> {

@@ -70,6 +70,18 @@ fn result(outcome: Outcome) -> ScanResult {
         inputs: serde_json::json!({"counts": {"high": 1, "medium": 1}, "trusted_source": true}),
         risk: Some("high".into()),
         decided_by: "gate:default".into(),
+        documents: [
+            (
+                crate::DOC_CAPABILITY_MANIFEST.to_string(),
+                serde_json::json!({"schema_version": "1.0", "observed": [{"kind": "child-process"}]}),
+            ),
+            (
+                crate::DOC_SBOM.to_string(),
+                serde_json::json!({"bomFormat": "CycloneDX", "components": [{"name": "lodash"}]}),
+            ),
+        ]
+        .into_iter()
+        .collect(),
     }
 }
 
@@ -139,6 +151,20 @@ async fn submission_stores_everything_and_scan_results_land_atomically(kind: Kin
     let ds = s.list_decisions(v.id).await.unwrap();
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].reasons[0]["policy"], "high-findings-quarantine");
+    // The capability manifest and SBOM land with the decision.
+    let manifest = s
+        .get_document(v.id, crate::DOC_CAPABILITY_MANIFEST)
+        .await
+        .unwrap()
+        .expect("capability manifest stored");
+    assert_eq!(manifest["observed"][0]["kind"], "child-process");
+    let sbom = s
+        .get_document(v.id, crate::DOC_SBOM)
+        .await
+        .unwrap()
+        .expect("sbom stored");
+    assert_eq!(sbom["components"][0]["name"], "lodash");
+    assert!(s.get_document(v.id, "nothing").await.unwrap().is_none());
     assert_eq!(
         s.get_extension("n8n", "n8n-nodes-acme")
             .await

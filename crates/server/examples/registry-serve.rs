@@ -102,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
                 inputs: serde_json::json!({}),
                 risk: Some("low".into()),
                 decided_by: "seed".into(),
+                documents: Default::default(),
             },
         )
         .await?;

@@ -11,10 +11,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portcullis_registry::audit::{AuditEvent, Checkpoint, VerifyReport};
 use portcullis_registry::{
-    AuditFilter, Authenticated, DecisionRecord, EnvAction, EnvState, ExtensionPatch,
-    ExtensionRecord, FindingRecord, InstallStatus, IssuedToken, NewExtension, NewTrustedSource,
-    Principal, ReviewRecord, SubmissionMetadata, SubmissionRecord, TokenInfo, TrustedSource,
-    VersionRecord,
+    AuditFilter, Authenticated, DOC_CAPABILITY_MANIFEST, DOC_SBOM, DecisionRecord, EnvAction,
+    EnvState, ExtensionPatch, ExtensionRecord, FindingRecord, InstallStatus, IssuedToken,
+    NewExtension, NewTrustedSource, Principal, ReviewRecord, SubmissionMetadata, SubmissionRecord,
+    TokenInfo, TrustedSource, VersionRecord,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -324,6 +324,58 @@ pub async fn list_findings(
     let (e, v) = load_version(&state, &platform, &name, &version).await?;
     caller.require_plain(&state, Action::ReadSubmission, &version_resource(&e, &v))?;
     Ok(Json(state.store.list_findings(v.id).await?))
+}
+
+/// The capability manifest recorded by a version's latest scan: what it declares and what
+/// its code does (the same document as `portcullis capabilities --format json`).
+#[utoipa::path(get, path = "/api/v1/extensions/{platform}/{name}/versions/{version}/capabilities", tag = "versions",
+    params(("platform" = String, Path), ("name" = String, Path), ("version" = String, Path)),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get_capabilities(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, name, version)): Path<(String, String, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    version_document(
+        &state,
+        &caller,
+        &platform,
+        &name,
+        &version,
+        DOC_CAPABILITY_MANIFEST,
+    )
+    .await
+}
+
+/// The CycloneDX SBOM recorded by a version's latest scan.
+#[utoipa::path(get, path = "/api/v1/extensions/{platform}/{name}/versions/{version}/sbom", tag = "versions",
+    params(("platform" = String, Path), ("name" = String, Path), ("version" = String, Path)),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get_sbom(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((platform, name, version)): Path<(String, String, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    version_document(&state, &caller, &platform, &name, &version, DOC_SBOM).await
+}
+
+async fn version_document(
+    state: &AppState,
+    caller: &Caller,
+    platform: &str,
+    name: &str,
+    version: &str,
+    kind: &str,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (e, v) = load_version(state, platform, name, version).await?;
+    caller.require_plain(state, Action::ReadSubmission, &version_resource(&e, &v))?;
+    match state.store.get_document(v.id, kind).await? {
+        Some(doc) => Ok(Json(doc)),
+        None => Err(portcullis_registry::RegistryError::NotFound(format!(
+            "{kind} of {platform}/{name}@{version} (not scanned yet)"
+        ))
+        .into()),
+    }
 }
 
 /// Gate decisions of a version, each with its reasons and inputs.

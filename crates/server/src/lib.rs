@@ -149,6 +149,8 @@ pub fn router_with_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi
         .routes(routes!(api::get_version))
         .routes(routes!(api::list_findings))
         .routes(routes!(api::list_decisions))
+        .routes(routes!(api::get_capabilities))
+        .routes(routes!(api::get_sbom))
         .routes(routes!(api::add_review))
         .routes(routes!(api::promote))
         .routes(routes!(api::quarantine))

@@ -7,9 +7,10 @@
 //! execute package code (the scanner is static analysis).
 
 use crate::AppState;
+use portcullis_capabilities::CapabilityManifest;
 use portcullis_core::{Decision, Outcome, Reason, ScanReport, Severity};
-use portcullis_registry::{ScanJob, ScanResult, Store};
-use std::collections::{BTreeMap, BTreeSet};
+use portcullis_registry::{DOC_CAPABILITY_MANIFEST, DOC_SBOM, ScanJob, ScanResult, Store};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -346,53 +347,65 @@ async fn scan_job(
         .await
         .map_err(|e| e.to_string())?;
     let mut result = to_result(&report, trusted, &sub.metadata);
-    // Capability diff against the previous version: what the gate and reviewers look at to
-    // see whether this version asks for more than the one already approved.
-    let previous = previous_capabilities(store, &job.version)
+    // Capability diff against the previous version: what reviewers look at to see whether
+    // this version asks for more (new hosts, scopes, processes, dependencies) than the last.
+    let previous = previous_manifest(store, &job.version)
         .await
         .map_err(|e| e.to_string())?;
-    if let (Some((prev_version, prev_caps)), Some(obj)) = (previous, result.inputs.as_object_mut())
-    {
-        let now: BTreeSet<String> = report
-            .observed
-            .iter()
-            .map(|c| c.capability.kind().to_string())
-            .collect();
-        let added: Vec<&String> = now.difference(&prev_caps).collect();
-        let removed: Vec<&String> = prev_caps.difference(&now).collect();
-        obj.insert(
-            "capability_diff".into(),
-            serde_json::json!({"previous_version": prev_version, "added": added, "removed": removed}),
-        );
+    if let (Some((prev_version, prev)), Some(obj)) = (previous, result.inputs.as_object_mut()) {
+        let now = CapabilityManifest::from_report(&report);
+        let mut d = portcullis_capabilities::diff(&prev, &now);
+        d.old = prev_version;
+        d.new = job.version.version.clone();
+        let escalates = d.escalates();
+        let mut value = serde_json::to_value(&d).map_err(|e| e.to_string())?;
+        if let Some(o) = value.as_object_mut() {
+            o.insert("escalates".into(), escalates.into());
+        }
+        obj.insert("capability_diff".into(), value);
     }
     Ok(result)
 }
 
-/// Capability kinds recorded for the latest earlier version of the same extension that has
-/// a decision (the baseline for the capability diff).
-async fn previous_capabilities(
+/// The capability manifest stored for the latest earlier version of the same extension (the
+/// baseline for the capability diff).
+async fn previous_manifest(
     store: &Store,
     current: &portcullis_registry::VersionRecord,
-) -> portcullis_registry::Result<Option<(String, BTreeSet<String>)>> {
+) -> portcullis_registry::Result<Option<(String, CapabilityManifest)>> {
     let versions = store
         .list_versions(&current.platform, &current.name)
         .await?;
     for v in versions.iter().rev().filter(|v| v.id < current.id) {
-        if let Some(d) = store.list_decisions(v.id).await?.pop() {
-            let caps = d
-                .inputs
-                .get("capabilities")
-                .and_then(|c| c.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            return Ok(Some((v.version.clone(), caps)));
+        if let Some(doc) = store.get_document(v.id, DOC_CAPABILITY_MANIFEST).await?
+            && let Ok(m) = serde_json::from_value::<CapabilityManifest>(doc)
+        {
+            return Ok(Some((v.version.clone(), m)));
         }
     }
     Ok(None)
+}
+
+/// The documents stored with a decision: the capability manifest and the CycloneDX SBOM.
+pub fn documents(report: &ScanReport) -> BTreeMap<String, serde_json::Value> {
+    let mut out = BTreeMap::new();
+    if let Ok(v) = serde_json::to_value(CapabilityManifest::from_report(report)) {
+        out.insert(DOC_CAPABILITY_MANIFEST.to_string(), v);
+    }
+    let sbom = portcullis_report::render(
+        report,
+        portcullis_report::Format::Cyclonedx,
+        &portcullis_report::RenderOptions::default(),
+    );
+    if let Ok(v) = sbom.and_then(|text| {
+        serde_json::from_str(&text).map_err(|source| portcullis_report::ReportError::Serialize {
+            format: portcullis_report::Format::Cyclonedx,
+            source,
+        })
+    }) {
+        out.insert(DOC_SBOM.to_string(), v);
+    }
+    out
 }
 
 /// Risk from findings and observed capabilities: the worst active severity, raised to at
@@ -463,6 +476,7 @@ pub fn to_result(report: &ScanReport, trusted: bool, metadata: &serde_json::Valu
         inputs,
         risk: Some(compute_risk(report).to_string()),
         decided_by: "gate:default".into(),
+        documents: documents(report),
     }
 }
 

@@ -31,7 +31,16 @@ impl Scanner for FakeScanner {
             return Err("scanner failed: unexpected end of archive".into());
         }
         let mut findings = Vec::new();
+        let mut observed = CapabilitySet::new();
         if text.contains("child_process") {
+            observed.add(
+                portcullis_core::Capability::ChildProcess { command: None },
+                portcullis_core::Evidence {
+                    path: "dist/nodes/Acme/Acme.node.js".into(),
+                    line: Some(12),
+                    source: "js/cap-child-process".into(),
+                },
+            );
             let mut loc = Location::file("dist/nodes/Acme/Acme.node.js");
             loc.region = Some(Region::line(12));
             let mut f = Finding::new(
@@ -76,7 +85,7 @@ impl Scanner for FakeScanner {
             },
             extension: None,
             findings,
-            observed: CapabilitySet::new(),
+            observed,
             components: vec![],
             decision,
             rules: vec![],
@@ -424,6 +433,24 @@ async fn full_workflow_from_submission_to_kill_switch(kind: Kind) {
     assert_eq!(decisions[0]["outcome"], "quarantine");
     assert_eq!(decisions[0]["inputs"]["findings_by_severity"]["high"], 1);
     assert_eq!(decisions[0]["inputs"]["trusted_source"], true);
+    // The capability manifest and the SBOM are stored with the decision.
+    let (s, caps) = e
+        .call("GET", &format!("{V}/capabilities"), Some("reviewer"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{caps}");
+    assert_eq!(caps["schema_version"], "1.0");
+    assert!(caps["observed"].is_array(), "{caps}");
+    let (s, sbom) = e
+        .call("GET", &format!("{V}/sbom"), Some("auditor"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{sbom}");
+    assert_eq!(sbom["bomFormat"], "CycloneDX");
+    assert_eq!(
+        e.call("GET", &format!("{V}/sbom"), Some("other-dev"), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
     let (_, ext) = e
         .call(
             "GET",
@@ -1164,6 +1191,62 @@ async fn a_failing_scan_is_retried_then_marked_failed(kind: Kind) {
     e.t.cleanup().await;
 }
 
+async fn a_new_version_is_diffed_against_the_previous_ones_capabilities(kind: Kind) {
+    let e = setup(kind).await;
+    let (s, body) = e
+        .submit(
+            "dev",
+            &meta("1.0.0"),
+            &package("1.0.0", "module.exports = {}"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    assert!(e.scan_one().await);
+    let (s, body) = e
+        .submit(
+            "dev",
+            &meta("1.1.0"),
+            &package("1.1.0", "require('child_process').exec(cmd)"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    assert!(e.scan_one().await);
+    let (s, decisions) = e
+        .call(
+            "GET",
+            "/api/v1/extensions/n8n/n8n-nodes-acme/versions/1.1.0/decisions",
+            Some("reviewer"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{decisions}");
+    let diff = &decisions[0]["inputs"]["capability_diff"];
+    assert_eq!(diff["old"], "1.0.0", "{diff}");
+    assert_eq!(diff["new"], "1.1.0", "{diff}");
+    assert_eq!(diff["escalates"], true, "{diff}");
+    let added: Vec<&str> = diff["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["kind"].as_str())
+        .collect();
+    assert_eq!(added, ["child-process"], "{diff}");
+    // The first version has nothing to be compared with.
+    let (_, first) = e
+        .call(
+            "GET",
+            "/api/v1/extensions/n8n/n8n-nodes-acme/versions/1.0.0/decisions",
+            Some("reviewer"),
+            None,
+        )
+        .await;
+    assert!(
+        first[0]["inputs"].get("capability_diff").is_none(),
+        "{first}"
+    );
+    e.t.cleanup().await;
+}
+
 async fn submissions_are_listed_per_role_filtered_and_paginated(kind: Kind) {
     let e = setup(kind).await;
     for v in ["1.0.0", "1.1.0"] {
@@ -1388,5 +1471,6 @@ portcullis_registry::both_backends!(
     concurrent_submissions_of_the_same_version,
     a_failing_scan_is_retried_then_marked_failed,
     submissions_are_listed_per_role_filtered_and_paginated,
+    a_new_version_is_diffed_against_the_previous_ones_capabilities,
     two_servers_share_the_queue_and_the_audit_chain,
 );

@@ -147,6 +147,18 @@ const MATRIX: &[Endpoint] = &[
         Access::Roles(READERS),
     ),
     ep(
+        "GET",
+        "/api/v1/extensions/{platform}/{name}/versions/{version}/capabilities",
+        "read-submission on a version",
+        Access::Roles(READERS),
+    ),
+    ep(
+        "GET",
+        "/api/v1/extensions/{platform}/{name}/versions/{version}/sbom",
+        "read-submission on a version",
+        Access::Roles(READERS),
+    ),
+    ep(
         "POST",
         "/api/v1/extensions/{platform}/{name}/versions/{version}/reviews",
         "review + approve of someone else's medium-risk version: reviewers-review, reviewer-approves-low-medium-risk, champion-approves-any-risk",
@@ -588,6 +600,15 @@ impl Env {
                 inputs: json!({"findings_by_severity": {}}),
                 risk,
                 decided_by: "gate:authz-matrix".into(),
+                documents: [
+                    (
+                        "capability-manifest".to_string(),
+                        json!({"schema_version": "1.0"}),
+                    ),
+                    ("sbom".to_string(), json!({"bomFormat": "CycloneDX"})),
+                ]
+                .into_iter()
+                .collect(),
             };
             self.store()
                 .complete_job(job.id, "authz-worker", &result)
@@ -684,6 +705,12 @@ impl Env {
             }
             ("GET", "/api/v1/extensions/{platform}/{name}/versions/{version}/decisions") => {
                 (format!("{base}/decisions"), Payload::Empty)
+            }
+            ("GET", "/api/v1/extensions/{platform}/{name}/versions/{version}/capabilities") => {
+                (format!("{base}/capabilities"), Payload::Empty)
+            }
+            ("GET", "/api/v1/extensions/{platform}/{name}/versions/{version}/sbom") => {
+                (format!("{base}/sbom"), Payload::Empty)
             }
             ("POST", "/api/v1/extensions/{platform}/{name}/versions/{version}/reviews") => {
                 let v = self.fresh_version().await;
