@@ -169,6 +169,12 @@ pub fn render(
     }
 }
 
+/// The CycloneDX SBOM of `report` as a JSON value (what `--format cyclonedx` prints), for
+/// callers that store it rather than print it.
+pub fn cyclonedx_value(report: &ScanReport) -> serde_json::Value {
+    cyclonedx::build(report)
+}
+
 fn to_json<T: serde::Serialize>(value: &T, format: Format) -> Result<String, ReportError> {
     let mut s = serde_json::to_string_pretty(value)
         .map_err(|source| ReportError::Serialize { format, source })?;

@@ -346,15 +346,15 @@ async fn scan_job(
         .get_submission(job.submission_id)
         .await
         .map_err(|e| e.to_string())?;
-    let mut result = to_result(&report, trusted, &sub.metadata);
+    let manifest = CapabilityManifest::from_report(&report);
+    let mut result = to_result(&report, &manifest, trusted, &sub.metadata);
     // Capability diff against the previous version: what reviewers look at to see whether
     // this version asks for more (new hosts, scopes, processes, dependencies) than the last.
     let previous = previous_manifest(store, &job.version)
         .await
         .map_err(|e| e.to_string())?;
     if let (Some((prev_version, prev)), Some(obj)) = (previous, result.inputs.as_object_mut()) {
-        let now = CapabilityManifest::from_report(&report);
-        let mut d = portcullis_capabilities::diff(&prev, &now);
+        let mut d = portcullis_capabilities::diff(&prev, &manifest);
         d.old = prev_version;
         d.new = job.version.version.clone();
         let escalates = d.escalates();
@@ -387,24 +387,18 @@ async fn previous_manifest(
 }
 
 /// The documents stored with a decision: the capability manifest and the CycloneDX SBOM.
-pub fn documents(report: &ScanReport) -> BTreeMap<String, serde_json::Value> {
+pub fn documents(
+    report: &ScanReport,
+    manifest: &CapabilityManifest,
+) -> BTreeMap<String, serde_json::Value> {
     let mut out = BTreeMap::new();
-    if let Ok(v) = serde_json::to_value(CapabilityManifest::from_report(report)) {
+    if let Ok(v) = serde_json::to_value(manifest) {
         out.insert(DOC_CAPABILITY_MANIFEST.to_string(), v);
     }
-    let sbom = portcullis_report::render(
-        report,
-        portcullis_report::Format::Cyclonedx,
-        &portcullis_report::RenderOptions::default(),
+    out.insert(
+        DOC_SBOM.to_string(),
+        portcullis_report::cyclonedx_value(report),
     );
-    if let Ok(v) = sbom.and_then(|text| {
-        serde_json::from_str(&text).map_err(|source| portcullis_report::ReportError::Serialize {
-            format: portcullis_report::Format::Cyclonedx,
-            source,
-        })
-    }) {
-        out.insert(DOC_SBOM.to_string(), v);
-    }
     out
 }
 
@@ -438,7 +432,12 @@ pub fn compute_risk(report: &ScanReport) -> &'static str {
 /// Turns a scan report into what the registry stores: the gate decision, plus the
 /// registry's own policy that an untrusted source is quarantined, and the inputs the
 /// decision was made on.
-pub fn to_result(report: &ScanReport, trusted: bool, metadata: &serde_json::Value) -> ScanResult {
+pub fn to_result(
+    report: &ScanReport,
+    manifest: &CapabilityManifest,
+    trusted: bool,
+    metadata: &serde_json::Value,
+) -> ScanResult {
     let mut decision: Decision = report.decision.clone();
     if !trusted {
         decision.push(Reason {
@@ -476,7 +475,7 @@ pub fn to_result(report: &ScanReport, trusted: bool, metadata: &serde_json::Valu
         inputs,
         risk: Some(compute_risk(report).to_string()),
         decided_by: "gate:default".into(),
-        documents: documents(report),
+        documents: documents(report, manifest),
     }
 }
 
