@@ -1,6 +1,7 @@
 //! The one `Finding` type every analyzer produces.
 
 use crate::fingerprint::normalize_key;
+use crate::rule::{Rule, Signal};
 use crate::{Category, Confidence, Fingerprint, Location, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -45,6 +46,11 @@ pub struct Finding {
     pub properties: BTreeMap<String, serde_json::Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Gate signals: the rule's declared ones (see [`Finding::from_rule`]) plus any the
+    /// analyzer adds for this occurrence (a verified secret). The gate reads these, never
+    /// the rule id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<Signal>,
     /// Set by triage when an inline comment, the config, or a waiver suppresses the finding.
     /// Suppressed findings are reported, marked, and never fail the gate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -129,10 +135,46 @@ impl Finding {
             fingerprint_key: String::new(),
             properties: BTreeMap::new(),
             tags: Vec::new(),
+            signals: Vec::new(),
             suppression: None,
             baseline_state: None,
             fix: None,
         }
+    }
+
+    /// A finding of a declared rule: id, category, default severity and confidence, CWEs and
+    /// signals come from the declaration.
+    pub fn from_rule(rule: &Rule, message: impl Into<String>, location: Location) -> Finding {
+        let mut f = Finding::new(
+            rule.id.to_string(),
+            rule.category,
+            rule.severity,
+            message,
+            location,
+        );
+        f.confidence = rule.confidence;
+        f.cwe = rule.cwe.to_vec();
+        f.signals = rule.signals.to_vec();
+        f.signals.sort();
+        f.signals.dedup();
+        f
+    }
+
+    /// Adds a signal for this occurrence (kept sorted and unique).
+    pub fn with_signal(mut self, signal: Signal) -> Self {
+        if let Err(i) = self.signals.binary_search(&signal) {
+            self.signals.insert(i, signal);
+        }
+        self
+    }
+
+    pub fn has_signal(&self, signal: Signal) -> bool {
+        self.signals.contains(&signal)
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
     pub fn with_confidence(mut self, confidence: Confidence) -> Self {

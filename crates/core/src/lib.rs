@@ -37,5 +37,5 @@ pub use fingerprint::Fingerprint;
 pub use location::{Location, Region};
 pub use package::{BinaryKind, FileKind, Origin, Package, SourceFile};
 pub use report::{REPORT_SCHEMA_VERSION, ScanReport, ScanStats, TargetInfo, ToolInfo};
-pub use rule::RuleMeta;
+pub use rule::{Fixture, Rule, RuleMeta, Signal};
 pub use severity::{Category, Confidence, Severity};
