@@ -120,6 +120,23 @@ impl Catalog {
             files.push((name, Scope::Always, spec));
         }
         let mut cat = Catalog::default();
+        for b in crate::rules::BUILTINS {
+            let r = b.rule;
+            cat.rule_index.insert(r.id.to_string(), cat.rules.len());
+            cat.rules.push(RuleDef {
+                decl: Some(r),
+                id: r.id.to_string(),
+                name: r.title.to_string(),
+                severity: r.severity,
+                category: r.category,
+                cwe: r.cwe.to_vec(),
+                short: r.summary.to_string(),
+                message: b.message.to_string(),
+                remediation: b.remediation.to_string(),
+                help: r.docs_markdown(),
+                references: Vec::new(),
+            });
+        }
         // Rules first, so sinks in any file may refer to rules of any file.
         for (file, _, spec) in &files {
             for r in &spec.rule {
@@ -290,6 +307,14 @@ impl Catalog {
         self.rule_index.get(id).copied()
     }
 
+    /// The catalog entry of a built-in rule (always present: built-ins are seeded first).
+    pub fn builtin(&self, rule: &'static portcullis_core::rule::Rule) -> usize {
+        crate::rules::BUILTINS
+            .iter()
+            .position(|b| std::ptr::eq(b.rule, rule))
+            .unwrap_or(usize::MAX)
+    }
+
     /// The sanitizer bit of a rule (only the first 64 rules can be sanitized selectively).
     pub fn rule_bit(rule: usize) -> Option<u32> {
         u32::try_from(rule).ok().filter(|r| *r < 64)
@@ -320,15 +345,18 @@ impl Catalog {
     pub fn metas(&self) -> Vec<RuleMeta> {
         self.rules
             .iter()
-            .map(|r| RuleMeta {
-                id: r.id.clone(),
-                name: r.name.clone(),
-                category: r.category,
-                default_severity: r.severity,
-                short_description: r.short.clone(),
-                help: r.help.clone(),
-                cwe: r.cwe.clone(),
-                references: r.references.clone(),
+            .map(|r| match r.decl {
+                Some(d) => d.meta(),
+                None => RuleMeta {
+                    id: r.id.clone(),
+                    name: r.name.clone(),
+                    category: r.category,
+                    default_severity: r.severity,
+                    short_description: r.short.clone(),
+                    help: r.help.clone(),
+                    cwe: r.cwe.clone(),
+                    references: r.references.clone(),
+                },
             })
             .collect()
     }

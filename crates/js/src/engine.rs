@@ -18,10 +18,14 @@
 //!   same-file calls nest at most [`MAX_CALL_DEPTH`], and a step budget proportional to the
 //!   file size stops the analysis with a notice instead of running away.
 
+use crate::by_design;
 use crate::catalog::{Catalog, Scope};
+use crate::guards::{self, Fact, Target};
 use crate::redos;
+use crate::rules;
 use crate::value::{
-    F_ARRAY, F_PROTO_REACH, F_RANDOM, F_THIS, F_WEAK_HASH, FnRef, Origin, Taint, Val, cut,
+    F_ARRAY, F_PROTO_REACH, F_QUOTE_ESCAPER, F_RANDOM, F_THIS, F_WEAK_HASH, FnRef, Origin, Taint,
+    Val, cut,
 };
 use oxc_ast::ast::*;
 use oxc_semantic::Scoping;
@@ -29,6 +33,7 @@ use oxc_span::{GetSpan, Span};
 use oxc_syntax::operator::{AssignmentOperator, BinaryOperator, LogicalOperator, UnaryOperator};
 use oxc_syntax::symbol::SymbolId;
 use portcullis_core::location::LineIndex;
+use portcullis_core::rule::Rule;
 use portcullis_core::{
     Capability, Channel, Confidence, Evidence, Finding, Fix, FsAccess, HostPattern, NoticeLevel,
     Output, Replacement,
@@ -114,6 +119,8 @@ pub struct Engine<'a, 'c> {
     cred_uses: Vec<(Option<String>, Option<String>, String, u32)>,
     /// Node-RED node types registered in this file (their credentials are named after them).
     node_types: Vec<String>,
+    /// Variables bound to a regex literal, with its source (for allow-list guards).
+    regex_syms: HashMap<SymbolId, &'a str>,
 }
 
 impl<'a, 'c> Engine<'a, 'c> {
@@ -148,6 +155,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             scratch: Vec::new(),
             cred_uses: Vec::new(),
             node_types: Vec::new(),
+            regex_syms: HashMap::new(),
         }
     }
 
@@ -209,11 +217,28 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
         }
         self.credential_capabilities();
-        if self.exhausted {
+        if self.exhausted && !self.cx.disabled.contains(rules::NOT_ANALYSED.id()) {
+            let msg = rules::not_analysed::MESSAGE.replace(
+                "{sink}",
+                &format!(
+                    "the evaluation budget of {} steps ran out in {} (very large or generated file); the rest was not analysed",
+                    self.cx.budget, self.cx.path
+                ),
+            );
+            let f = self
+                .base_finding(
+                    self.cat.builtin(&rules::NOT_ANALYSED),
+                    Span::new(0, 0),
+                    msg,
+                    Confidence::High,
+                )
+                .with_fingerprint_key("not-analysed:budget");
+            self.push_finding(f);
+        } else if self.exhausted {
             self.out.notice(
                 NoticeLevel::Warning,
                 Some(self.cx.path),
-                "JS analysis budget exhausted (very large or generated file); results are partial",
+                "not analysed: JS analysis budget exhausted; results are partial",
             );
         }
     }
@@ -520,12 +545,22 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             Statement::IfStatement(i) => {
                 self.eval(&i.test);
+                let when_true = self.facts(&i.test, true);
+                let when_false = self.facts(&i.test, false);
                 self.cond += 1;
+                let saved = self.assume(&when_true);
                 self.walk_stmt(&i.consequent);
+                self.restore(saved);
                 if let Some(a) = &i.alternate {
+                    let saved = self.assume(&when_false);
                     self.walk_stmt(a);
+                    self.restore(saved);
                 }
                 self.cond -= 1;
+                // `if (!ok(x)) return;`: what the test's falseness proves holds from here on.
+                if i.alternate.is_none() && always_exits(&i.consequent, 0) {
+                    let _ = self.assume(&when_false);
+                }
             }
             Statement::BlockStatement(b) => self.walk_stmts(&b.body),
             Statement::ForStatement(f) => {
@@ -747,6 +782,13 @@ impl<'a, 'c> Engine<'a, 'c> {
                 None => continue,
             };
             let base_text = decl.init.as_ref().and_then(ident_text);
+            if let (Some(Expression::RegExpLiteral(r)), BindingPattern::BindingIdentifier(id)) = (
+                decl.init.as_ref().map(Expression::get_inner_expression),
+                &decl.id,
+            ) && let Some(sym) = id.symbol_id.get()
+            {
+                self.regex_syms.insert(sym, r.regex.pattern.text.as_str());
+            }
             let v = match binding_name(&decl.id) {
                 Some(n) => {
                     self.random_check(n, &v, decl.span);
@@ -862,6 +904,11 @@ impl<'a, 'c> Engine<'a, 'c> {
             | Expression::BigIntLiteral(_) => Val::default(),
             Expression::RegExpLiteral(r) => Val {
                 re: self.regex_check(r.regex.pattern.text.as_str(), r.span),
+                flags: if by_design::quote_escaper(r.regex.pattern.text.as_str()) {
+                    F_QUOTE_ESCAPER
+                } else {
+                    0
+                },
                 ..Val::default()
             },
             Expression::TemplateLiteral(t) => self.template(t),
@@ -956,9 +1003,17 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             Expression::ConditionalExpression(c) => {
                 self.eval(&c.test);
+                let when_true = self.facts(&c.test, true);
+                let when_false = self.facts(&c.test, false);
                 self.cond += 1;
-                let a = self.eval(&c.consequent);
-                let b = self.eval(&c.alternate);
+                let saved = self.assume(&when_true);
+                let mut a = self.eval(&c.consequent);
+                self.restore(saved);
+                self.narrow_expr(&c.consequent, &when_true, &mut a);
+                let saved = self.assume(&when_false);
+                let mut b = self.eval(&c.alternate);
+                self.restore(saved);
+                self.narrow_expr(&c.alternate, &when_false, &mut b);
                 self.cond -= 1;
                 a.join(&b)
             }
@@ -1437,7 +1492,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             && prop.is_none()
             && let Some(kt) = &k.taint
         {
-            let rule = self.cat.rule_index("js/prototype-pollution");
+            let rule = Some(self.cat.builtin(&rules::PROTOTYPE_POLLUTION));
             let guarded = self.pp_guarded();
             let bit = rule.and_then(Catalog::rule_bit);
             if let Some(r) = rule
@@ -1695,7 +1750,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             (None, Some(m)) => format!("`.{m}()`"),
             _ => "a call".to_string(),
         };
-        self.check_call_sinks(q, m, &args, span, &callee_desc);
+        self.check_call_sinks(q, m, &args, &arg_exprs, span, &callee_desc);
         self.check_call_patterns(q, m, &args, &arg_exprs, span);
         self.call_capabilities(q, m, &args, span);
         self.special_calls(q, m, recv.as_ref(), &args, &arg_exprs, span);
@@ -1824,6 +1879,15 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
         }
 
+        // `s.replace(/['\\\n]/g, esc)`: escaped for a string literal of generated code (a
+        // template compiler's text), so no longer code to inject.
+        if matches!(m, Some("replace" | "replaceAll"))
+            && args.first().is_some_and(|a| a.flags & F_QUOTE_ESCAPER != 0)
+            && let Some(t) = &mut result.taint
+            && let Some(bit) = Catalog::rule_bit(self.cat.builtin(&rules::CODE_INJECTION))
+        {
+            t.sanitized |= 1 << bit;
+        }
         // Sanitizers.
         self.cat.sanitizer_calls.lookup(q, m, &mut self.scratch);
         let sans = std::mem::take(&mut self.scratch);
@@ -1933,10 +1997,11 @@ impl<'a, 'c> Engine<'a, 'c> {
                     "js/cap-dynamic-code",
                 );
                 if let Some(t) = &a.taint
-                    && let Some(r) = self.cat.rule_index("js/code-injection")
-                    && !self.cx.disabled.contains("js/code-injection")
+                    && let r = self.cat.builtin(&rules::CODE_INJECTION)
+                    && !self.cx.disabled.contains(rules::CODE_INJECTION.id())
                     && !t.sanitized_for(Catalog::rule_bit(r))
                     && t.origin != Origin::UserConfigured
+                    && by_design::module_loader(t, a.known_prefix()).is_none()
                     && let Some(f) = self.taint_finding(
                         r,
                         t,
@@ -1991,9 +2056,12 @@ impl<'a, 'c> Engine<'a, 'c> {
         q: Option<&str>,
         m: Option<&str>,
         args: &[Val<'a>],
+        arg_exprs: &[Option<&'a Expression<'a>>],
         span: Span,
         callee_desc: &str,
     ) {
+        let launcher = q.is_some_and(by_design::program_launcher);
+        let shell = launcher && shell_option(args, arg_exprs);
         self.cat.sink_calls.lookup(q, m, &mut self.scratch);
         if self.scratch.is_empty() {
             return;
@@ -2029,6 +2097,13 @@ impl<'a, 'c> Engine<'a, 'c> {
             for i in indices {
                 let Some(a) = args.get(i) else { continue };
                 if a.func.is_some() && !a.is_tainted() {
+                    continue;
+                }
+                // A launcher's program from a library parameter is the library's feature.
+                if launcher
+                    && let Some(t) = &a.taint
+                    && by_design::launcher_program(t, q, i, shell).is_some()
+                {
                     continue;
                 }
                 let a = a.clone();
@@ -2124,7 +2199,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             // A request made by browser code goes out from the user's browser, not from the
             // server: not a server-side request forgery.
-            if rdef.id == "js/ssrf" && self.cx.ui {
+            if rdef.decl.is_some_and(|d| std::ptr::eq(d, &rules::SSRF)) && self.cx.ui {
                 continue;
             }
             let what = if def.what.is_empty() {
@@ -2285,7 +2360,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                 .is_some_and(sensitive_name);
             if a.secret.is_some() || named {
                 self.simple_finding(
-                    "js/weak-crypto",
+                    &rules::WEAK_CRYPTO,
                     span,
                     "MD5/SHA-1 is used to hash a password or credential".to_string(),
                 );
@@ -2347,7 +2422,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         if let Some(s) = &secret
             && u.to_ascii_lowercase().starts_with("http://")
             && !is_local(&u)
-            && let Some(r) = self.cat.rule_index("js/cleartext-credentials")
+            && let r = self.cat.builtin(&rules::CLEARTEXT_CREDENTIALS)
             && let Some(f) =
                 self.taint_finding(r, s, span, &format!("`{}`", cut(&u, 120)), Confidence::High)
         {
@@ -2379,9 +2454,7 @@ impl<'a, 'c> Engine<'a, 'c> {
         arg_exprs: &[Option<&'a Expression<'a>>],
         span: Span,
     ) {
-        let Some(r) = self.cat.rule_index("js/command-injection") else {
-            return;
-        };
+        let r = self.cat.builtin(&rules::COMMAND_INJECTION);
         // The argument vector is the second argument unless that is already the options.
         let argv = args.get(1).filter(|a| a.props.is_none()).filter(|_| {
             !matches!(
@@ -2394,26 +2467,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             )
         });
         let Some(argv) = argv else { return };
-        let shell_opt = (1..args.len().min(4)).any(|i| {
-            match arg_exprs.get(i).copied().flatten().map(Expression::get_inner_expression) {
-                Some(Expression::ObjectExpression(o)) => o.properties.iter().any(|p| match p {
-                    ObjectPropertyKind::ObjectProperty(op) => {
-                        op.key.static_name().as_deref() == Some("shell")
-                            && !matches!(
-                                op.value.get_inner_expression(),
-                                Expression::BooleanLiteral(b) if !b.value
-                            )
-                            && !matches!(op.value.get_inner_expression(), Expression::Identifier(id) if id.name == "undefined")
-                    }
-                    ObjectPropertyKind::SpreadProperty(_) => false,
-                }),
-                // An options variable: its `shell` property was set (a literal `false` is
-                // seen in the object's text).
-                _ => args.get(i).and_then(|a| a.prop("shell")).is_some_and(|v| {
-                    v.lit.is_some() || v.is_tainted() || v.name.is_some()
-                }),
-            }
-        });
+        let shell_opt = shell_option(args, arg_exprs);
         let shell_cmd = args
             .first()
             .and_then(|a| a.lit.as_deref())
@@ -2584,6 +2638,7 @@ impl<'a, 'c> Engine<'a, 'c> {
                                 Some("<jsx>.dangerouslySetInnerHTML"),
                                 None,
                                 std::slice::from_ref(&v),
+                                &[],
                                 a.span,
                                 "`dangerouslySetInnerHTML`",
                             );
@@ -2638,10 +2693,12 @@ impl<'a, 'c> Engine<'a, 'c> {
     }
 
     fn tls_finding(&mut self, span: Span, what: &str, fix_span: Option<Span>) {
-        let Some(r) = self.cat.rule_index("js/tls-verification-disabled") else {
-            return;
-        };
-        if self.cx.disabled.contains("js/tls-verification-disabled") {
+        let r = self.cat.builtin(&rules::TLS_VERIFICATION_DISABLED);
+        if self
+            .cx
+            .disabled
+            .contains(rules::TLS_VERIFICATION_DISABLED.id())
+        {
             return;
         }
         let msg = format!("{what} disables TLS certificate verification");
@@ -2669,7 +2726,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             && !is_local(u)
         {
             self.simple_finding(
-                "js/cleartext-credentials",
+                &rules::CLEARTEXT_CREDENTIALS,
                 span,
                 format!(
                     "the credential's request goes to plain-http `{}`: the credential crosses the network unencrypted",
@@ -2682,7 +2739,7 @@ impl<'a, 'c> Engine<'a, 'c> {
     fn random_check(&mut self, name: &str, v: &Val<'a>, span: Span) {
         if v.flags & F_RANDOM != 0 && sensitive_name(name) {
             let msg = format!("`Math.random()` is used to generate `{}`", cut(name, 80));
-            self.simple_finding("js/insecure-randomness", span, msg);
+            self.simple_finding(&rules::INSECURE_RANDOMNESS, span, msg);
         }
     }
 
@@ -2690,11 +2747,11 @@ impl<'a, 'c> Engine<'a, 'c> {
     /// a string (or, if never used in this file, where they are defined); polynomial ones only
     /// where they are applied to untrusted input. Returns the marker the regex value carries.
     fn regex_check(&mut self, pattern: &str, span: Span) -> Option<(u32, bool)> {
-        if self.cx.disabled.contains("js/redos") {
+        if self.cx.disabled.contains(rules::REDOS.id()) {
             return None;
         }
         let (risk, msg) = redos::check(pattern)?;
-        let r = self.cat.rule_index("js/redos")?;
+        let r = self.cat.builtin(&rules::REDOS);
         let exponential = risk == redos::Risk::Exponential;
         if !self.redos_defs.contains_key(&span.start) {
             let (sev, conf) = if exponential {
@@ -2772,14 +2829,97 @@ impl<'a, 'c> Engine<'a, 'c> {
         g
     }
 
-    fn simple_finding(&mut self, rule_id: &str, span: Span, msg: String) {
-        if self.cx.disabled.contains(rule_id) {
+    // ------------------------------------------------------------------ guards
+
+    /// What `test` proves when it is `truthy` (see [`guards`]).
+    fn facts(&self, test: &'a Expression<'a>, truthy: bool) -> Vec<(Target<'a>, Fact)> {
+        let mut out = Vec::new();
+        let regex = |e: &'a Expression<'a>| -> Option<&'a str> {
+            match e.get_inner_expression() {
+                Expression::RegExpLiteral(r) => Some(r.regex.pattern.text.as_str()),
+                Expression::Identifier(id) => id
+                    .reference_id
+                    .get()
+                    .and_then(|r| self.scoping.get_reference(r).symbol_id())
+                    .and_then(|s| self.regex_syms.get(&s).copied()),
+                _ => None,
+            }
+        };
+        guards::facts(test, truthy, &regex, &mut out);
+        out
+    }
+
+    fn fact_mask(&self, f: Fact) -> u64 {
+        match f {
+            Fact::AllowListed => u64::MAX,
+            Fact::Contained => {
+                Catalog::rule_bit(self.cat.builtin(&rules::PATH_TRAVERSAL)).map_or(0, |b| 1 << b)
+            }
+        }
+    }
+
+    /// Marks the variables the facts are about as sanitized; returns what to put back.
+    fn assume(&mut self, facts: &[(Target<'a>, Fact)]) -> Vec<(SymbolId, Option<Val<'a>>, u64)> {
+        let mut saved = Vec::new();
+        for (t, f) in facts {
+            let Target::Ident(id) = t else { continue };
+            let Some(sym) = id
+                .reference_id
+                .get()
+                .and_then(|r| self.scoping.get_reference(r).symbol_id())
+            else {
+                continue;
+            };
+            let Some(old) = self.store.get(&sym).cloned() else {
+                continue;
+            };
+            if old.taint.is_none() {
+                continue;
+            }
+            let mask = self.fact_mask(*f);
+            let mut v = old.clone();
+            if let Some(t) = &mut v.taint {
+                t.sanitized |= mask;
+            }
+            let marked = v.taint.as_ref().map_or(0, |t| t.sanitized);
+            self.store.insert(sym, v);
+            saved.push((sym, Some(old), marked));
+        }
+        saved
+    }
+
+    /// Undoes [`Engine::assume`] for variables the branch did not reassign.
+    fn restore(&mut self, saved: Vec<(SymbolId, Option<Val<'a>>, u64)>) {
+        for (sym, old, marked) in saved.into_iter().rev() {
+            let unchanged = self
+                .store
+                .get(&sym)
+                .is_some_and(|v| v.taint.as_ref().is_some_and(|t| t.sanitized == marked));
+            if unchanged && let Some(old) = old {
+                self.store.insert(sym, old);
+            }
+        }
+    }
+
+    /// `ALLOWED.has(req.query.next) ? req.query.next : '/'`: the branch value is the checked
+    /// expression itself.
+    fn narrow_expr(&self, e: &'a Expression<'a>, facts: &[(Target<'a>, Fact)], v: &mut Val<'a>) {
+        for (t, f) in facts {
+            if let Target::Expr(x) = t
+                && self.slice(x.span()) == self.slice(e.get_inner_expression().span())
+                && let Some(taint) = &mut v.taint
+            {
+                taint.sanitized |= self.fact_mask(*f);
+            }
+        }
+    }
+
+    fn simple_finding(&mut self, rule: &'static Rule, span: Span, msg: String) {
+        if self.cx.disabled.contains(rule.id()) {
             return;
         }
-        if let Some(r) = self.cat.rule_index(rule_id) {
-            let f = self.base_finding(r, span, msg, Confidence::High);
-            self.push_finding(f);
-        }
+        let f = self.base_finding(self.cat.builtin(rule), span, msg, Confidence::High);
+        self.push_finding(f);
     }
 
     fn base_finding(&self, rule: usize, span: Span, msg: String, conf: Confidence) -> Finding {
@@ -2790,9 +2930,13 @@ impl<'a, 'c> Engine<'a, 'c> {
             span.start as usize,
             span.end as usize,
         );
-        let mut f = Finding::new(def.id.clone(), def.category, def.severity, msg, loc)
-            .with_confidence(conf)
-            .with_remediation(def.remediation.clone());
+        // A built-in rule's finding inherits its declaration (signals included).
+        let mut f = match def.decl {
+            Some(d) => Finding::from_rule(d, msg, loc),
+            None => Finding::new(def.id.clone(), def.category, def.severity, msg, loc),
+        }
+        .with_confidence(conf)
+        .with_remediation(def.remediation.clone());
         for c in &def.cwe {
             f = f.with_cwe(*c);
         }
@@ -3109,6 +3253,58 @@ impl<'a> FnFinder<'a> {
             }
         }
     }
+}
+
+/// Whether a statement always leaves the enclosing block (`return`, `throw`, `break`,
+/// `continue`, or a block ending in one).
+fn always_exits(s: &Statement<'_>, depth: u32) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    match s {
+        Statement::ReturnStatement(_)
+        | Statement::ThrowStatement(_)
+        | Statement::BreakStatement(_)
+        | Statement::ContinueStatement(_) => true,
+        Statement::BlockStatement(b) => b.body.iter().any(|x| always_exits(x, depth + 1)),
+        Statement::IfStatement(i) => {
+            always_exits(&i.consequent, depth + 1)
+                && i.alternate
+                    .as_ref()
+                    .is_some_and(|a| always_exits(a, depth + 1))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a launcher's options (argument 1 to 3) turn the shell on.
+fn shell_option<'a>(args: &[Val<'a>], arg_exprs: &[Option<&'a Expression<'a>>]) -> bool {
+    (1..args.len().min(4)).any(|i| {
+        match arg_exprs
+            .get(i)
+            .copied()
+            .flatten()
+            .map(Expression::get_inner_expression)
+        {
+            Some(Expression::ObjectExpression(o)) => o.properties.iter().any(|p| match p {
+                ObjectPropertyKind::ObjectProperty(op) => {
+                    op.key.static_name().as_deref() == Some("shell")
+                        && !matches!(
+                            op.value.get_inner_expression(),
+                            Expression::BooleanLiteral(b) if !b.value
+                        )
+                        && !matches!(op.value.get_inner_expression(), Expression::Identifier(id) if id.name == "undefined")
+                }
+                ObjectPropertyKind::SpreadProperty(_) => false,
+            }),
+            // An options variable: its `shell` property was set (a literal `false` is
+            // seen in the object's text).
+            _ => args
+                .get(i)
+                .and_then(|a| a.prop("shell"))
+                .is_some_and(|v| v.lit.is_some() || v.is_tainted() || v.name.is_some()),
+        }
+    })
 }
 
 fn fn_of<'a>(e: &'a Expression<'a>) -> Option<FnRef<'a>> {

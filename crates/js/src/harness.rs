@@ -194,7 +194,9 @@ fn platform_header(text: &str) -> Option<Platform> {
     })
 }
 
-fn check_file(rel: &str, text: &str, analyzer: &JsAnalyzer, report: &mut RuleTestReport) {
+/// Analyzes one fixture the way the harness does: as part of an extension of the platform its
+/// `portcullis-platform:` header names, if any.
+pub fn analyze_fixture(analyzer: &JsAnalyzer, rel: &str, text: &str) -> portcullis_core::Output {
     let ext = platform_header(text).map(|platform| Extension {
         platform,
         name: "fixture".into(),
@@ -204,7 +206,11 @@ fn check_file(rel: &str, text: &str, analyzer: &JsAnalyzer, report: &mut RuleTes
         entry_points: Vec::new(),
         declared: Default::default(),
     });
-    let out = analyzer.analyze_text(rel, text, ext.as_ref());
+    analyzer.analyze_text(rel, text, ext.as_ref())
+}
+
+fn check_file(rel: &str, text: &str, analyzer: &JsAnalyzer, report: &mut RuleTestReport) {
+    let out = analyze_fixture(analyzer, rel, text);
     let ann = annotations(text);
     for (rule, (expected, ok)) in ann {
         let actual: BTreeSet<u32> = out

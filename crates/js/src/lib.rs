@@ -13,23 +13,29 @@
 //! `portcullis.toml` `[js]` ([`Config`]). [`run_rule_tests`] checks annotated fixtures
 //! (`// ruleid: js/…`, `// ok: js/…`) the way `semgrep --test` does.
 
+mod by_design;
 mod catalog;
+mod depth;
 pub mod engine;
+mod guards;
 pub mod harness;
 mod redos;
+pub mod rules;
 mod source;
 pub mod spec;
 mod value;
 
 pub use harness::{FailureKind, RuleTestFailure, RuleTestReport, run_rule_tests};
+pub use rules::RULES;
 
 use catalog::Catalog;
 use oxc_allocator::Allocator;
 use oxc_parser::{ParseOptions, Parser};
 use oxc_semantic::SemanticBuilder;
+use portcullis_core::rule::Signal;
 use portcullis_core::{
-    Analyzer, Category, Confidence, Context, Extension, FileKind, Finding, Location, NoticeLevel,
-    Output, Platform, RuleMeta, Severity, SourceFile,
+    Analyzer, Confidence, Context, Extension, FileKind, Finding, Location, NoticeLevel, Output,
+    Platform, RuleMeta, Severity, SourceFile,
 };
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -105,8 +111,11 @@ impl Default for PlatformToggles {
 pub struct Config {
     /// Files larger than this are skipped with a notice.
     pub max_file_bytes: usize,
-    /// Files nested deeper than this (brackets) are skipped with a notice.
+    /// Files whose brackets nest deeper than this are not analysed (`js/not-analysed`).
     pub max_nesting: usize,
+    /// Files with a longer chain of nesting operators or statements (`!!!…`, `x=x=…`,
+    /// `a?b:a?b:…`, `if(a) if(a) …`) than this are not analysed (`js/not-analysed`).
+    pub max_chain: usize,
     /// Evaluation steps allowed per byte of source (plus a fixed base).
     pub budget_per_byte: u64,
     pub library_mode: LibraryMode,
@@ -131,6 +140,7 @@ impl Default for Config {
         Config {
             max_file_bytes: 4 * 1024 * 1024,
             max_nesting: 400,
+            max_chain: 2000,
             budget_per_byte: 24,
             library_mode: LibraryMode::Auto,
             disable: Vec::new(),
@@ -146,6 +156,9 @@ impl Default for Config {
         }
     }
 }
+
+/// Stack size of the thread each file is analysed on.
+pub const ANALYSIS_STACK: usize = 64 * 1024 * 1024;
 
 /// The `js` analyzer.
 #[derive(Debug)]
@@ -202,17 +215,54 @@ impl JsAnalyzer {
     }
 
     /// Analyzes one file's text as if it were part of an extension of `extension`'s platform.
+    ///
+    /// The parser and the semantic pass recurse; the analysis runs on its own thread with a
+    /// stack of [`ANALYSIS_STACK`] bytes, which the depth pre-check ([`Config::max_nesting`],
+    /// [`Config::max_chain`]) keeps far from full whatever the caller's stack is.
     pub fn analyze_text(&self, path: &str, text: &str, extension: Option<&Extension>) -> Output {
+        let run = std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .name("portcullis-js".into())
+                .stack_size(ANALYSIS_STACK)
+                .spawn_scoped(s, || self.analyze_on_this_thread(path, text, extension))
+                .map(|h| h.join())
+        });
+        match run {
+            Ok(Ok(out)) => out,
+            // A panic in the analysis is the caller's to report, as for any analyzer.
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(e) => {
+                let mut out = Output::default();
+                self.not_analysed(
+                    &mut out,
+                    path,
+                    text,
+                    format!("{path}: the analysis thread could not start ({e})"),
+                    "thread",
+                );
+                out
+            }
+        }
+    }
+
+    fn analyze_on_this_thread(
+        &self,
+        path: &str,
+        text: &str,
+        extension: Option<&Extension>,
+    ) -> Output {
         let mut out = Output::default();
         if text.len() > self.cfg.max_file_bytes {
-            out.notice(
-                NoticeLevel::Warning,
-                Some(path),
+            self.not_analysed(
+                &mut out,
+                path,
+                text,
                 format!(
-                    "not analyzed: {} bytes exceeds the JS size limit of {} bytes (`[js] max-file-bytes`)",
+                    "{path} is {} bytes, over the JS size limit of {} bytes (`[js] max-file-bytes`)",
                     text.len(),
                     self.cfg.max_file_bytes
                 ),
+                "size",
             );
             return out;
         }
@@ -235,15 +285,36 @@ impl JsAnalyzer {
         } else {
             text
         };
-        let nesting = source::max_nesting(js);
-        if nesting > self.cfg.max_nesting {
-            out.notice(
-                NoticeLevel::Warning,
-                Some(path),
+        let depth = depth::scan(js);
+        if depth.brackets > self.cfg.max_nesting || depth.chain > self.cfg.max_chain {
+            let (what, deep, at, limit, key) = if depth.brackets > self.cfg.max_nesting {
+                let d = depth.brackets;
+                (
+                    "brackets nest",
+                    d,
+                    depth.brackets_at,
+                    self.cfg.max_nesting,
+                    "max-nesting",
+                )
+            } else {
+                let d = depth.chain;
+                (
+                    "operators and statements chain",
+                    d,
+                    depth.chain_at,
+                    self.cfg.max_chain,
+                    "max-chain",
+                )
+            };
+            let loc = Location::from_offsets(path, text, at, at);
+            let line = loc.region.map_or(1, |r| r.start_line);
+            self.not_analysed_at(
+                &mut out,
+                loc,
                 format!(
-                    "not analyzed: brackets nest {nesting} deep, over the limit of {} (`[js] max-nesting`)",
-                    self.cfg.max_nesting
+                    "nesting deeper than {limit} in {path} ({what} {deep} deep, past line {line}; `[js] {key}`)",
                 ),
+                key,
             );
             return out;
         }
@@ -272,22 +343,20 @@ impl JsAnalyzer {
                 ),
                 None => ("syntax error".to_string(), 0),
             };
-            if let Some(r) = self.cat.rule_index("js/parse-error")
-                && !self.disabled.contains("js/parse-error")
-                && let Some(def) = self.cat.rules.get(r)
-            {
+            if !self.disabled.contains(rules::PARSE_ERROR.id()) {
                 let loc = Location::from_offsets(path, text, off, off);
-                out.finding(
-                    Finding::new(
-                        def.id.clone(),
-                        Category::Code,
-                        Severity::Info,
-                        def.message.replace("{sink}", &msg),
-                        loc,
-                    )
-                    .with_remediation(def.remediation.clone())
-                    .with_fingerprint_key(format!("parse-error:{msg}")),
-                );
+                let mut f = Finding::from_rule(
+                    &rules::PARSE_ERROR,
+                    rules::parse_error::MESSAGE.replace("{sink}", &msg),
+                    loc,
+                )
+                .with_remediation(rules::parse_error::REMEDIATION)
+                .with_fingerprint_key(format!("parse-error:{msg}"));
+                if ret.panicked {
+                    // Nothing of the file was analysed.
+                    f = f.with_signal(portcullis_core::rule::Signal::UnanalysedCode);
+                }
+                out.finding(f);
             }
             if ret.panicked {
                 return out;
@@ -350,13 +419,42 @@ impl JsAnalyzer {
         let mut found = eng.out;
         if is_cli(path, text) {
             // A command-line entry point runs in its own process: exiting is its job.
-            found.findings.retain(|f| f.rule_id != "js/process-control");
+            found
+                .findings
+                .retain(|f| f.rule_id != rules::PROCESS_CONTROL.id());
         }
         if let Some(why) = bundled(path, text) {
             downrank_bundled(&mut found.findings, why);
         }
         out.merge(found);
         out
+    }
+
+    /// A `js/not-analysed` finding for a file (or the rest of it) the analyzer did not read.
+    fn not_analysed(&self, out: &mut Output, path: &str, text: &str, why: String, key: &str) {
+        self.not_analysed_at(out, Location::from_offsets(path, text, 0, 0), why, key);
+    }
+
+    fn not_analysed_at(&self, out: &mut Output, loc: Location, why: String, key: &str) {
+        if self.disabled.contains(rules::NOT_ANALYSED.id()) {
+            // Still say so: a disabled rule must not make skipped code silent.
+            let path = loc.path.clone();
+            out.notice(
+                NoticeLevel::Warning,
+                Some(&path),
+                format!("not analysed: {why}"),
+            );
+            return;
+        }
+        out.finding(
+            Finding::from_rule(
+                &rules::NOT_ANALYSED,
+                rules::not_analysed::MESSAGE.replace("{sink}", &why),
+                loc,
+            )
+            .with_remediation(rules::not_analysed::REMEDIATION)
+            .with_fingerprint_key(format!("not-analysed:{key}")),
+        );
     }
 
     pub fn config(&self) -> &Config {
@@ -397,7 +495,7 @@ impl Analyzer for JsAnalyzer {
         if file.is_test_or_example() {
             // Test and example code does not ship to users' workflows: report, but lower.
             for f in &mut out.findings {
-                if f.rule_id != "js/parse-error" {
+                if f.rule_id != rules::PARSE_ERROR.id() {
                     f.confidence = f.confidence.min(Confidence::Low);
                     f.tags.push("test-or-example".into());
                 }
@@ -478,7 +576,7 @@ fn line_stats(text: &str) -> (usize, usize) {
 /// becomes informational with low confidence, saying why.
 fn downrank_bundled(findings: &mut [Finding], why: &str) {
     for f in findings {
-        if f.rule_id == "js/parse-error" {
+        if f.rule_id == rules::PARSE_ERROR.id() || f.has_signal(Signal::UnanalysedCode) {
             continue;
         }
         let taint = f.tags.iter().any(|t| t == "taint");

@@ -1,7 +1,8 @@
 //! Catastrophic-backtracking check for regular expressions (JavaScript syntax).
 //!
 //! A small parser turns the pattern into a tree with an approximate character set per atom
-//! (a 256-bit map; everything above U+00FF shares one bucket), then three shapes are reported:
+//! (a bit per Latin-1 character, and two buckets above U+00FF: Unicode white space and
+//! everything else, so that `\p{L}` and `\s` stay disjoint), then these shapes are reported:
 //!
 //! * **nested quantifier** — an unbounded repeat whose body contains another unbounded repeat,
 //!   and everything else the body must match uses only characters of that inner repeat
@@ -28,38 +29,77 @@ const MAX_DEPTH: u32 = 64;
 const BIG: u32 = 64;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-struct Set([u64; 4]);
+struct Set([u64; 5]);
+
+/// The bucket of every white-space character above U+00FF.
+const UNI_SPACE: usize = 256;
+/// The bucket of every other character above U+00FF.
+const UNI_OTHER: usize = 257;
+/// The used bits of the last word (the two buckets).
+const LAST_MASK: u64 = 0b11;
+
+/// White space above U+00FF (`\s` in JavaScript).
+fn uni_space(c: u32) -> bool {
+    matches!(
+        c,
+        0x1680 | 0x2000..=0x200a | 0x2028 | 0x2029 | 0x202f | 0x205f | 0x3000 | 0xfeff
+    )
+}
 
 impl Set {
     fn all() -> Set {
-        Set([u64::MAX; 4])
+        Set([u64::MAX, u64::MAX, u64::MAX, u64::MAX, LAST_MASK])
+    }
+    fn bit(&mut self, b: usize) {
+        self.0[b / 64] |= 1 << (b % 64);
     }
     fn add(&mut self, c: u32) {
-        let c = c.min(255) as usize;
-        self.0[c / 64] |= 1 << (c % 64);
+        let b = if c <= 255 {
+            c as usize
+        } else if uni_space(c) {
+            UNI_SPACE
+        } else {
+            UNI_OTHER
+        };
+        self.bit(b);
     }
     fn add_range(&mut self, a: u32, b: u32) {
-        let (a, b) = (a.min(255), b.min(255));
-        for c in a..=b {
+        for c in a.min(256)..=b.min(255) {
             self.add(c);
+        }
+        if b > 255 {
+            self.bit(UNI_OTHER);
+            if [0x1680, 0x2000, 0x2028, 0x202f, 0x205f, 0x3000, 0xfeff]
+                .iter()
+                .any(|&sp| a <= sp + 10 && sp <= b)
+            {
+                self.bit(UNI_SPACE);
+            }
         }
     }
     fn union(&mut self, o: Set) {
-        for i in 0..4 {
+        for i in 0..5 {
             self.0[i] |= o.0[i];
         }
     }
     fn negate(&self) -> Set {
-        let mut s = Set([!self.0[0], !self.0[1], !self.0[2], !self.0[3]]);
-        // The non-ASCII bucket stays possible: a negated class still matches most of Unicode.
-        s.add(255);
+        let mut s = Set([
+            !self.0[0],
+            !self.0[1],
+            !self.0[2],
+            !self.0[3],
+            !self.0[4] & LAST_MASK,
+        ]);
+        // The bucket of other characters stays possible: a negated class still matches most
+        // of Unicode.
+        s.bit(UNI_OTHER);
         s
     }
     fn intersects(&self, o: &Set) -> bool {
-        (0..4).any(|i| self.0[i] & o.0[i] != 0)
+        (0..5).any(|i| self.0[i] & o.0[i] != 0)
     }
     fn subset_of(&self, o: &Set) -> bool {
-        (0..4).all(|i| self.0[i] & !o.0[i] == 0)
+        (0..5).all(|i| self.0[i] & !o.0[i] == 0)
     }
     fn is_empty(&self) -> bool {
         self.0.iter().all(|w| *w == 0)
@@ -83,7 +123,7 @@ fn class_space() -> Set {
     for c in [b' ', b'\t', b'\n', b'\r', 0x0b, 0x0c, 0xa0] {
         s.add(c as u32);
     }
-    s.add(255);
+    s.bit(UNI_SPACE);
     s
 }
 
@@ -140,6 +180,8 @@ struct Parser<'p> {
     i: usize,
     depth: u32,
     too_deep: bool,
+    /// The code point of the last `\x`/`\u` escape (a range bound above U+00FF).
+    code_point: Option<u32>,
 }
 
 impl Parser<'_> {
@@ -260,6 +302,7 @@ impl Parser<'_> {
             '0' => s.add(0),
             'x' => {
                 let v = self.hex(2);
+                self.code_point = Some(v);
                 s.add(v);
             }
             'u' => {
@@ -275,22 +318,30 @@ impl Parser<'_> {
                             .saturating_mul(16)
                             .saturating_add(h.to_digit(16).unwrap_or(0));
                     }
+                    self.code_point = Some(v);
                     s.add(v);
                 } else {
                     let v = self.hex(4);
+                    self.code_point = Some(v);
                     s.add(v);
                 }
             }
             'p' | 'P' => {
+                let mut name = String::new();
                 if self.peek() == Some('{') {
+                    self.i += 1;
                     while let Some(h) = self.peek() {
                         self.i += 1;
                         if h == '}' {
                             break;
                         }
+                        if name.len() < 64 {
+                            name.push(h);
+                        }
                     }
                 }
-                return Some(Set::all());
+                let set = property_class(&name);
+                return Some(if c == 'P' { set.negate() } else { set });
             }
             'c' => {
                 self.i += 1;
@@ -341,9 +392,10 @@ impl Parser<'_> {
             first = false;
             self.i += 1;
             let lo = if c == '\\' {
+                self.code_point = None;
                 match self.escape(true) {
                     Some(set) => {
-                        let single = single_char(&set);
+                        let single = self.code_point.take().or_else(|| single_char(&set));
                         match single {
                             Some(ch) => ch,
                             None => {
@@ -362,8 +414,11 @@ impl Parser<'_> {
                 let hi_c = self.peek().unwrap_or(']');
                 self.i += 1;
                 let hi = if hi_c == '\\' {
-                    self.escape(true)
-                        .and_then(|set| single_char(&set))
+                    self.code_point = None;
+                    let set = self.escape(true);
+                    self.code_point
+                        .take()
+                        .or_else(|| set.and_then(|set| single_char(&set)))
                         .unwrap_or(lo)
                 } else {
                     hi_c as u32
@@ -433,8 +488,71 @@ impl Parser<'_> {
     }
 }
 
+/// The character set of a Unicode property escape (`\p{L}`, `\p{Script=Greek}`); unknown
+/// properties may match anything.
+fn property_class(name: &str) -> Set {
+    let mut s = Set::default();
+    let value = name.rsplit('=').next().unwrap_or(name);
+    match value {
+        "L" | "Letter" | "Alphabetic" | "Alpha" | "Lu" | "Uppercase_Letter" | "Ll"
+        | "Lowercase_Letter" | "Lt" | "Lm" | "Lo" | "Uppercase" | "Lowercase" | "ID_Start"
+        | "Latin" | "Latn" => {
+            s.add_range(b'a' as u32, b'z' as u32);
+            s.add_range(b'A' as u32, b'Z' as u32);
+            for c in [0xaa, 0xb5, 0xba] {
+                s.add(c);
+            }
+            s.add_range(0xc0, 0xd6);
+            s.add_range(0xd8, 0xf6);
+            s.add_range(0xf8, 0xff);
+            s.bit(UNI_OTHER);
+        }
+        "N" | "Number" | "Nd" | "Decimal_Number" | "digit" => {
+            s.add_range(b'0' as u32, b'9' as u32);
+            for c in [0xb2, 0xb3, 0xb9, 0xbc, 0xbd, 0xbe] {
+                s.add(c);
+            }
+            s.bit(UNI_OTHER);
+        }
+        "M"
+        | "Mark"
+        | "Mn"
+        | "Mc"
+        | "Me"
+        | "Han"
+        | "Hani"
+        | "Greek"
+        | "Cyrillic"
+        | "Arabic"
+        | "Hebrew"
+        | "Hiragana"
+        | "Katakana"
+        | "Hangul"
+        | "Extended_Pictographic"
+        | "Emoji_Presentation" => {
+            s.bit(UNI_OTHER);
+        }
+        "Z" | "Separator" | "Zs" | "Space_Separator" | "White_Space" | "space" => {
+            s.add(b' ' as u32);
+            s.add(0xa0);
+            if value == "White_Space" || value == "space" {
+                for c in [b'\t', b'\n', b'\r', 0x0b, 0x0c, 0x85] {
+                    s.add(c as u32);
+                }
+            }
+            s.bit(UNI_SPACE);
+        }
+        _ => return Set::all(),
+    }
+    s
+}
+
 fn single_char(s: &Set) -> Option<u32> {
     let mut found = None;
+    if s.0[4] != 0 {
+        // A bucket stands for many characters.
+        return None;
+    }
     for (w, word) in s.0.iter().enumerate() {
         if *word != 0 {
             if word.count_ones() != 1 || found.is_some() {
@@ -625,7 +743,7 @@ fn recurs_at(seq: &[&Node], k: usize, r: usize) -> bool {
         Node::Set(s) => {
             // A prefix character the repeat accepts and the follower does not.
             let mut c = *s;
-            for i in 0..4 {
+            for i in 0..5 {
                 c.0[i] &= t.0[i] & !follow.0[i];
             }
             !c.is_empty()
@@ -652,6 +770,7 @@ pub fn check(pattern: &str) -> Option<(Risk, String)> {
         i: 0,
         depth: 0,
         too_deep: false,
+        code_point: None,
     };
     let mut alts = p.alternation();
     // Unbalanced `)`: keep parsing the rest as another top-level part.
@@ -1003,6 +1122,34 @@ mod tests {
             r"^(\d|\w)+$",
             r"^([a-zA-Z0-9])(([\-.]|[_]+)?([a-zA-Z0-9]+))*(@){1}[a-z0-9]+[.]{1}(([a-z]{2,3})|([a-z]{2,3}[.]{1}[a-z]{2,3}))$",
             r"(.|\s)*x",
+        ] {
+            assert_eq!(
+                check(p).map(|r| r.0),
+                Some(Risk::Exponential),
+                "pattern {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn unicode_classes_keep_disjoint_alternatives_apart() {
+        // Letters and white space share no character: each input has one parse.
+        for p in [
+            r"^(\p{L}|\s)+$",
+            r"^(\p{Letter}|\p{Zs})+$",
+            r"^(\p{Lu}|\d)+$",
+            r"^(\p{N}|\s)*$",
+            r"^([\u4e00-\u9fa5]|\s)+$",
+        ] {
+            assert_eq!(check(p), None, "pattern {p}");
+        }
+        // Overlapping ones still are ambiguous.
+        for p in [
+            r"^(\p{L}|\w)+$",
+            r"^(\p{L}|[a-z])+$",
+            r"^(\p{L}|\S)+$",
+            r"^(\P{L}|\s)+$",
+            r"^([\u4e00-\u9fa5]|\p{L})+$",
         ] {
             assert_eq!(
                 check(p).map(|r| r.0),

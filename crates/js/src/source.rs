@@ -1,6 +1,5 @@
 //! Turning a file into parseable JavaScript: language selection by extension, the `<script>`
-//! blocks of Node-RED editor `.html` files, and the nesting pre-check that keeps hostile input
-//! from exhausting the stack of a recursive-descent parser.
+//! blocks of Node-RED editor `.html` files (the nesting pre-check is [`crate::depth`]).
 
 use oxc_span::SourceType;
 
@@ -93,24 +92,6 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay, needle)
 }
 
-/// The deepest bracket nesting of the text, ignoring strings and comments approximately
-/// (over-estimating is safe: the file is then skipped with a notice).
-pub fn max_nesting(text: &str) -> usize {
-    let mut depth: usize = 0;
-    let mut max = 0;
-    for b in text.bytes() {
-        match b {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,11 +119,5 @@ mod tests {
         assert!(source_type("x.tsx").unwrap().is_jsx());
         assert!(source_type("x.ts").unwrap().is_typescript());
         assert!(source_type("x.json").is_none());
-    }
-
-    #[test]
-    fn nesting() {
-        assert_eq!(max_nesting("f(a[b{c}])"), 3);
-        assert_eq!(max_nesting(")))"), 0);
     }
 }

@@ -40,10 +40,14 @@ impl SpecFile {
     }
 }
 
-/// Metadata of one rule: what `rules list` and SARIF show.
+/// Metadata of one rule: what `rules list` and SARIF show. Built-in rules are
+/// [`crate::rules`] declarations (`decl`); user rules are this table.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct RuleDef {
+    /// The declaration of a built-in rule; `None` for user rules.
+    #[serde(skip)]
+    pub decl: Option<&'static portcullis_core::rule::Rule>,
     pub id: String,
     pub name: String,
     pub severity: Severity,
@@ -192,7 +196,6 @@ pub struct AliasDef {
 
 /// The built-in spec files, in load order.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("rules.toml", include_str!("../specs/rules.toml")),
     ("common.toml", include_str!("../specs/common.toml")),
     ("node.toml", include_str!("../specs/node.toml")),
     ("n8n.toml", include_str!("../specs/n8n.toml")),

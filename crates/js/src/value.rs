@@ -152,6 +152,8 @@ pub const F_RANDOM: u8 = 4;
 pub const F_WEAK_HASH: u8 = 8;
 /// A `jwt`/`URL`-like value whose constant text is known to be an absolute URL base.
 pub const F_ARRAY: u8 = 16;
+/// A regex that matches quotes or backslashes (its `replace` escapes a string literal).
+pub const F_QUOTE_ESCAPER: u8 = 32;
 
 /// The properties of an object literal, in insertion order.
 pub type Props<'a> = Vec<(Rc<str>, Val<'a>)>;

@@ -243,8 +243,11 @@ fn typescript_and_top_level_return_parse() {
 fn hostile_nesting_and_size_are_bounded() {
     let deep = format!("x = {}1{};", "[".repeat(50_000), "]".repeat(50_000));
     let out = run("deep.js", &deep, None);
-    assert!(out.findings.is_empty());
-    assert!(out.notices.iter().any(|n| n.message.contains("nest")));
+    // Not analysed, and said so as a finding the gate cannot approve.
+    assert_eq!(out.findings.len(), 1, "{:?}", out.findings);
+    assert_eq!(out.findings[0].rule_id, "js/not-analysed");
+    assert!(out.findings[0].has_signal(portcullis_core::rule::Signal::UnanalysedCode));
+    assert!(out.findings[0].message.contains("nest"));
 
     // Just under the nesting limit still works.
     let ok = format!(
@@ -254,6 +257,7 @@ fn hostile_nesting_and_size_are_bounded() {
     );
     let out = run("ok.js", &ok, None);
     assert!(out.notices.is_empty(), "{:?}", out.notices);
+    assert!(out.findings.is_empty(), "{:?}", out.findings);
 
     let cfg = Config {
         max_file_bytes: 100,
@@ -261,7 +265,13 @@ fn hostile_nesting_and_size_are_bounded() {
     };
     let a = JsAnalyzer::new(cfg).unwrap();
     let out = a.analyze_text("big.js", &"var a = 1;\n".repeat(100), None);
-    assert!(out.notices.iter().any(|n| n.message.contains("size limit")));
+    assert!(
+        out.findings
+            .iter()
+            .any(|f| f.rule_id == "js/not-analysed" && f.message.contains("size limit")),
+        "{:?}",
+        out.findings
+    );
 }
 
 #[test]
@@ -597,4 +607,53 @@ export function ansi() {
         .find(|f| f.rule_id == "js/redos" && f.location.start_line() == Some(19))
         .unwrap();
     assert!(exported.message.contains("exports it"));
+}
+
+/// A by-design sink is not an injection, but the capability it exercises is still recorded,
+/// with the line of the call, for the capability check against the manifest.
+#[test]
+fn by_design_sinks_are_capabilities_with_their_location() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/by-design");
+    let cases = [
+        ("sendmail.js", "child-process", "js/command-injection"),
+        ("subcommands.js", "child-process", "js/command-injection"),
+        ("view.js", "dynamic-code", "js/code-injection"),
+        ("template.js", "dynamic-code", "js/code-injection"),
+    ];
+    for (file, kind, rule) in cases {
+        let text = std::fs::read_to_string(format!("{dir}/{file}")).expect("fixture");
+        let out = run(file, &text, None);
+        assert!(
+            rules_at(&out, rule).is_empty(),
+            "{file}: {:?}",
+            out.findings
+        );
+        let item = out
+            .observed
+            .iter()
+            .find(|i| i.capability.kind() == kind)
+            .unwrap_or_else(|| panic!("{file}: no {kind} capability: {:#?}", out.observed));
+        assert!(
+            item.evidence
+                .iter()
+                .all(|e| e.path == file && e.line.is_some()),
+            "{file}: {:?}",
+            item.evidence
+        );
+    }
+    // The same sinks reached by request data, or through a shell, stay injections.
+    let text = std::fs::read_to_string(format!("{dir}/injected.js")).expect("fixture");
+    let out = run("injected.js", &text, None);
+    assert_eq!(
+        rules_at(&out, "js/command-injection").len(),
+        3,
+        "{:?}",
+        out.findings
+    );
+    assert_eq!(
+        rules_at(&out, "js/code-injection").len(),
+        2,
+        "{:?}",
+        out.findings
+    );
 }
