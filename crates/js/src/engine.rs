@@ -2079,6 +2079,13 @@ impl<'a, 'c> Engine<'a, 'c> {
             {
                 continue;
             }
+            if args.len() < def.min_args
+                || def
+                    .unless_literal_arg
+                    .is_some_and(|i| args.get(i).is_some_and(|a| a.lit.is_some()))
+            {
+                continue;
+            }
             // Timers only evaluate strings: a function argument is fine.
             if matches!(q, Some("setTimeout" | "setInterval" | "setImmediate"))
                 && args.first().is_some_and(|a| a.func.is_some())

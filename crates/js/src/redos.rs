@@ -661,6 +661,18 @@ fn repeats_overlap(a: &Node, b: &Node) -> bool {
     }
 }
 
+/// Whether two unbounded repeats over classes share a character that the required items
+/// between them (`sep`) also accept: a run of it splits three ways or more.
+fn repeats_overlap_through(a: &Node, b: &Node, sep: &Set) -> bool {
+    let (Node::Repeat { body: ab, .. }, Node::Repeat { body: bb, .. }) = (a, b) else {
+        return false;
+    };
+    let (Node::Set(x), Node::Set(y)) = (&**ab, &**bb) else {
+        return false;
+    };
+    (0..5).any(|w| x.0[w] & y.0[w] & sep.0[w] != 0)
+}
+
 /// A leading multi-alternative group expanded into one sequence per alternative, so the
 /// checks on how a match starts see `(?: x|[ .]*fc)$` as ` x$` and `[ .]*fc$`.
 fn start_sequences<'n>(root: &'n Node) -> Vec<Vec<&'n Node>> {
@@ -1089,22 +1101,48 @@ fn check_seq(seq: &[Node], tails: &[bool], note: &mut impl FnMut(Risk, String)) 
         if ends.is_empty() {
             continue;
         }
+        // Characters every required single-character item between the two repeats accepts
+        // (`None`: nothing required yet). `.+@.+` on `@@@…`: the `@` can be any of them.
+        let mut between: Option<Set> = None;
+        let mut required = 0;
         for (j, b) in seq.iter().enumerate().skip(i + 1) {
             let mut starts: Vec<&Node> = Vec::new();
             edge_repeats(b, true, 0, &mut starts);
+            let overlap = |x: &&Node, y: &&Node| match between {
+                None => repeats_overlap(x, y),
+                Some(sep) => repeats_overlap_through(x, y, &sep),
+            };
             if (tails.get(j).copied().unwrap_or(true) || can_fail(b, 0))
-                && ends
-                    .iter()
-                    .any(|x| starts.iter().any(|y| repeats_overlap(x, y)))
+                && ends.iter().any(|x| starts.iter().any(|y| overlap(x, y)))
             {
                 note(
                     Risk::Polynomial,
-                    "adjacent repeats over the same characters (`\\d+\\d+` shape): polynomial backtracking".into(),
+                    if between.is_none() {
+                        "adjacent repeats over the same characters (`\\d+\\d+` shape): polynomial backtracking"
+                    } else {
+                        "repeats over the same characters around a separator they also match (`.+@.+` shape): polynomial backtracking"
+                    }
+                    .into(),
                 );
                 return;
             }
             if !b.nullable() {
-                break;
+                match b {
+                    Node::Set(sep) if required < 4 => {
+                        let mut common = *sep;
+                        if let Some(prev) = between {
+                            for w in 0..5 {
+                                common.0[w] &= prev.0[w];
+                            }
+                        }
+                        if common.is_empty() {
+                            break;
+                        }
+                        between = Some(common);
+                        required += 1;
+                    }
+                    _ => break,
+                }
             }
         }
     }
@@ -1129,6 +1167,17 @@ mod tests {
                 "pattern {p}"
             );
         }
+    }
+
+    #[test]
+    fn repeats_around_a_separator_they_match() {
+        let poly = |p: &str| check(p).map(|r| r.0) == Some(Risk::Polynomial);
+        assert!(poly(r"^.+@.+\..+$"));
+        assert!(poly(r"^\S+@\S+\.\S+$"));
+        assert!(poly(r"^[\w.]+\.[\w.]+x$"));
+        // A separator neither repeat accepts keeps the split unique.
+        assert_eq!(check(r"^[^@]+@[^@.]+\.[a-z]+$"), None);
+        assert_eq!(check(r"^\d+-\d+$"), None);
     }
 
     #[test]

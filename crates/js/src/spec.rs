@@ -128,6 +128,11 @@ pub struct SinkDef {
     pub skip_user_configured: bool,
     /// Only when argument `index` is the string literal `equals`.
     pub when_arg: Option<ArgEquals>,
+    /// Only calls with at least this many arguments (`collection.update(query, doc)`, not
+    /// `hash.update(data)`).
+    pub min_args: usize,
+    /// Not when this argument is a string literal (`hash.update(data, 'utf8')`).
+    pub unless_literal_arg: Option<usize>,
     /// Only in browser/editor code (HTML script blocks, JSX/TSX, code using `document`).
     pub ui_only: bool,
     /// Only when the argument's constant text looks like SQL (`SELECT`, `INSERT`, …).
