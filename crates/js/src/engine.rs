@@ -24,8 +24,8 @@ use crate::guards::{self, Fact, Target};
 use crate::redos;
 use crate::rules;
 use crate::value::{
-    F_ARRAY, F_PROTO_REACH, F_QUOTE_ESCAPER, F_RANDOM, F_THIS, F_WEAK_HASH, FnRef, Origin, Taint,
-    Val, cut,
+    F_ARRAY, F_DECODED, F_PROTO_REACH, F_QUOTE_ESCAPER, F_RANDOM, F_THIS, F_WEAK_HASH, FnRef,
+    Origin, Taint, Val, cut,
 };
 use oxc_ast::ast::*;
 use oxc_semantic::Scoping;
@@ -1608,16 +1608,25 @@ impl<'a, 'c> Engine<'a, 'c> {
         let mut callee = callee.get_inner_expression();
         let mut skip_first = false;
         let mut apply = false;
+        // `Reflect.apply(f, thisArg, [args])` calls `f`.
+        let reflect_apply = matches!(
+            callee.as_member_expression(),
+            Some(MemberExpression::StaticMemberExpression(s))
+                if s.property.name == "apply"
+                    && matches!(&s.object, Expression::Identifier(id) if id.name == "Reflect")
+        );
         if let Some(MemberExpression::StaticMemberExpression(s)) = callee.as_member_expression()
             && matches!(s.property.name.as_str(), "call" | "apply")
             && !is_new
+            && !reflect_apply
         {
             skip_first = true;
             apply = s.property.name.as_str() == "apply";
             callee = s.object.get_inner_expression();
         }
 
-        let (recv, fval, qname, method) = match callee.as_member_expression() {
+        let mut hidden: Option<&'static str> = None;
+        let (recv, mut fval, mut qname, method) = match callee.as_member_expression() {
             Some(MemberExpression::StaticMemberExpression(s)) => {
                 let recv = self.eval(&s.object);
                 let base = member_text(&s.object);
@@ -1629,6 +1638,7 @@ impl<'a, 'c> Engine<'a, 'c> {
             Some(MemberExpression::ComputedMemberExpression(c)) => {
                 let recv = self.eval(&c.object);
                 let key = self.eval(&c.expression);
+                hidden = hidden_key(&c.object, &c.expression, &key);
                 match key.lit.as_deref() {
                     Some(k) => {
                         let base = member_text(&c.object);
@@ -1663,6 +1673,14 @@ impl<'a, 'c> Engine<'a, 'c> {
                 *last = last.join(&v.data_only());
             }
         }
+        if reflect_apply && !args.is_empty() {
+            fval = args[0].clone();
+            qname = fval.name.clone();
+            let list = args.get(2).map(element_of).unwrap_or_default();
+            args = vec![list; 4];
+            arg_exprs = vec![None; 4];
+            hidden = Some("called through `Reflect.apply`");
+        }
         let mut recv = recv;
         if skip_first && !args.is_empty() {
             // `f.call(thisArg, …)`: `thisArg` is the receiver.
@@ -1692,9 +1710,40 @@ impl<'a, 'c> Engine<'a, 'c> {
             self.node_types.push(cut(t, 200).to_string());
         }
 
+        if let Some(why) = hidden
+            && let Some(q) = q
+        {
+            self.hidden_call(q, why, span);
+        }
+        // `f.bind(thisArg)` is `f`.
+        if m == Some("bind")
+            && !is_new
+            && let Some(r) = &recv
+            && (r.name.is_some() || r.func.is_some())
+        {
+            return Val {
+                name: r.name.clone(),
+                func: r.func,
+                ..Val::default()
+            };
+        }
+        // `Buffer.from('ZXhlYw==', 'base64')`, `atob('…')`: constant text, decoded.
+        if let Some(v) = decoded_literal(q, &args) {
+            return v;
+        }
         // require()/import() of a module.
         if q == Some("require") && !is_new {
             let a = args.first().cloned().unwrap_or_default();
+            if let Some(lit) = a.lit.as_deref()
+                && let Some(why) = arg_exprs
+                    .first()
+                    .copied()
+                    .flatten()
+                    .and_then(|e| assembled(e, &a))
+            {
+                let module = self.module_name(lit);
+                self.hidden_call(&format!("require('{module}')"), why, span);
+            }
             return self.load_module(&a, span, false);
         }
 
@@ -1864,6 +1913,9 @@ impl<'a, 'c> Engine<'a, 'c> {
         result.flags |= prop.flags & F_RANDOM;
         if let Some(r) = &recv {
             result.flags |= r.flags & (F_WEAK_HASH | F_RANDOM);
+            if matches!(m, Some("toString" | "trim" | "valueOf")) {
+                result.flags |= r.flags & F_DECODED;
+            }
             // `['a', 'b'].join('|')`: constant text (regex sources are built this way).
             if m == Some("join") && r.elems.is_some() {
                 let sep = match args.first() {
@@ -2969,6 +3021,63 @@ impl<'a> FnFinder<'a> {
             }
         }
     }
+}
+
+/// Why a computed member key hides the name it resolves to: assembled from pieces, decoded,
+/// or a global looked up by its name as a string.
+fn hidden_key<'a>(
+    object: &'a Expression<'a>,
+    key_expr: &'a Expression<'a>,
+    key: &Val<'a>,
+) -> Option<&'static str> {
+    key.lit.as_ref()?;
+    if key.flags & F_DECODED != 0 {
+        return Some("the name is decoded from base64/hex");
+    }
+    if let Some(why) = assembled(key_expr, key) {
+        return Some(why);
+    }
+    let global = matches!(
+        object.get_inner_expression(),
+        Expression::Identifier(id) if matches!(id.name.as_str(), "globalThis" | "global" | "window" | "self")
+    );
+    (global
+        && matches!(
+            key_expr.get_inner_expression(),
+            Expression::StringLiteral(_)
+        ))
+    .then_some("a global looked up by a string")
+}
+
+/// Whether a constant string was spelled in pieces (`'ex' + 'ec'`, `` `${a}${b}` ``,
+/// `['c','e','x','e'].reverse().join('')`) or decoded, rather than written out.
+fn assembled<'a>(e: &'a Expression<'a>, v: &Val<'a>) -> Option<&'static str> {
+    v.lit.as_ref()?;
+    if v.flags & F_DECODED != 0 {
+        return Some("the name is decoded from base64/hex");
+    }
+    match e.get_inner_expression() {
+        Expression::BinaryExpression(_) => Some("the name is assembled from pieces"),
+        Expression::TemplateLiteral(t) if !t.expressions.is_empty() => {
+            Some("the name is assembled from pieces")
+        }
+        Expression::CallExpression(_) => Some("the name is computed by a call"),
+        _ => None,
+    }
+}
+
+/// The decoded text of `Buffer.from(literal, 'base64' | 'hex')` or `atob(literal)`.
+fn decoded_literal<'a>(q: Option<&str>, args: &[Val<'a>]) -> Option<Val<'a>> {
+    let text = args.first()?.lit.as_deref()?;
+    let enc = match q? {
+        "Buffer.from" | "buffer.Buffer.from" => args.get(1)?.lit.as_deref()?,
+        "atob" => "base64",
+        _ => return None,
+    };
+    let decoded = crate::decode::decode(text, enc)?;
+    let mut v = Val::lit(&decoded);
+    v.flags |= F_DECODED;
+    Some(v)
 }
 
 /// Whether a statement always leaves the enclosing block (`return`, `throw`, `break`,

@@ -15,6 +15,7 @@
 
 mod by_design;
 mod catalog;
+mod decode;
 mod depth;
 pub mod engine;
 mod guards;

@@ -154,6 +154,8 @@ pub const F_WEAK_HASH: u8 = 8;
 pub const F_ARRAY: u8 = 16;
 /// A regex that matches quotes or backslashes (its `replace` escapes a string literal).
 pub const F_QUOTE_ESCAPER: u8 = 32;
+/// A string decoded from base64/hex in the code (`Buffer.from(s, 'base64')`, `atob(s)`).
+pub const F_DECODED: u8 = 64;
 
 /// The properties of an object literal, in insertion order.
 pub type Props<'a> = Vec<(Rc<str>, Val<'a>)>;

@@ -12,6 +12,7 @@ pub mod code_injection;
 pub mod command_injection;
 pub mod credential_leak;
 pub mod env_access;
+pub mod hidden_call;
 pub mod insecure_randomness;
 pub mod jwt_misuse;
 pub mod nosql_injection;
@@ -34,6 +35,7 @@ pub use code_injection::CODE_INJECTION;
 pub use command_injection::COMMAND_INJECTION;
 pub use credential_leak::CREDENTIAL_LEAK;
 pub use env_access::ENV_ACCESS;
+pub use hidden_call::HIDDEN_CALL;
 pub use insecure_randomness::INSECURE_RANDOMNESS;
 pub use jwt_misuse::JWT_MISUSE;
 pub use nosql_injection::NOSQL_INJECTION;
@@ -90,4 +92,5 @@ builtins! {
     env_access::ENV_ACCESS,
     process_control::PROCESS_CONTROL,
     not_analysed::NOT_ANALYSED,
+    hidden_call::HIDDEN_CALL,
 }

@@ -3,6 +3,7 @@
 //! sinks, sources and patterns themselves are data (`specs/*.toml`).
 
 mod cleartext;
+mod hidden_call;
 mod prototype_pollution;
 mod randomness;
 mod redos;
