@@ -2289,11 +2289,9 @@ impl<'a, 'c> Engine<'a, 'c> {
         arg_exprs: &[Option<&'a Expression<'a>>],
         span: Span,
     ) {
-        // Patterns are exact callee names (no `*.m` on unresolved receivers for these).
-        let Some(q) = q else { return };
-        self.cat
-            .pattern_calls
-            .lookup(Some(q), m.filter(|_| false), &mut self.scratch);
+        // Patterns match exact callee names; a `*.m` pattern matches any receiver only when
+        // it also constrains an argument (`*.cookie` with `httpOnly: false`).
+        self.cat.pattern_calls.lookup(q, m, &mut self.scratch);
         if self.scratch.is_empty() {
             return;
         }
@@ -2302,6 +2300,16 @@ impl<'a, 'c> Engine<'a, 'c> {
             let Some(cp) = self.cat.patterns.get(p as usize) else {
                 continue;
             };
+            let exact = q.is_some_and(|q| {
+                cp.def
+                    .call
+                    .iter()
+                    .any(|c| !c.starts_with("*.") && crate::spec::callee_matches(c, Some(q), None))
+            });
+            if !exact && cp.def.arg.is_none() {
+                continue;
+            }
+            let q = q.or(m).unwrap_or("a call");
             if let (Some(a), Some(re)) = (&cp.def.arg, &cp.regex) {
                 let text = arg_exprs
                     .get(a.index)

@@ -13,6 +13,7 @@ pub mod command_injection;
 pub mod credential_leak;
 pub mod env_access;
 pub mod hidden_call;
+pub mod insecure_cookie;
 pub mod insecure_randomness;
 pub mod jwt_misuse;
 pub mod nosql_injection;
@@ -36,6 +37,7 @@ pub use command_injection::COMMAND_INJECTION;
 pub use credential_leak::CREDENTIAL_LEAK;
 pub use env_access::ENV_ACCESS;
 pub use hidden_call::HIDDEN_CALL;
+pub use insecure_cookie::INSECURE_COOKIE;
 pub use insecure_randomness::INSECURE_RANDOMNESS;
 pub use jwt_misuse::JWT_MISUSE;
 pub use nosql_injection::NOSQL_INJECTION;
@@ -93,4 +95,5 @@ builtins! {
     process_control::PROCESS_CONTROL,
     not_analysed::NOT_ANALYSED,
     hidden_call::HIDDEN_CALL,
+    insecure_cookie::INSECURE_COOKIE,
 }
