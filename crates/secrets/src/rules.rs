@@ -21,6 +21,7 @@
 use crate::SecretsError;
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{Anchored, MatchKind, StartKind};
+use portcullis_core::rule::Rule as CoreRule;
 use portcullis_core::{Confidence, Severity};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -117,6 +118,11 @@ pub struct RuleSpec {
     /// Higher wins when two rules report overlapping secrets.
     #[serde(default)]
     pub priority: i32,
+    /// Whether a match is certain to be a real credential (not a placeholder): the secret
+    /// starts with the provider's fixed prefix. Default: a provider rule whose secret
+    /// starts with one of its keywords (see [`Rule::format_certain`]).
+    #[serde(default)]
+    pub certain: Option<bool>,
     /// Labelled fixtures: each `t` must be reported by this rule, no `f` may be. `{{cls:n}}`
     /// expands at test time to `n` pseudo-random characters of class `cls` (so no
     /// real-looking token is committed).
@@ -169,6 +175,8 @@ pub struct Rule {
     pub path_regex: Option<Regex>,
     /// Never on files whose path matches (imported gitleaks path allowlists).
     pub path_deny: Option<Regex>,
+    /// The rule's declaration (id, docs, severity, signals) that findings are built from.
+    pub decl: CoreRule,
 }
 
 /// Maximum length of a regex pattern in a rule (bounds compile time and memory).
@@ -262,8 +270,10 @@ impl Rule {
                 _ => 512,
             })
             .clamp(64, 64 * 1024);
+        let decl = crate::decl::declaration(&spec);
         Ok(Rule {
             id: format!("secrets/{}", spec.id),
+            decl,
             spec,
             pattern,
             regex: OnceLock::new(),
@@ -278,6 +288,24 @@ impl Rule {
 }
 
 impl Rule {
+    /// Whether `secret`, matched by this rule, has the provider's fixed format (a prefix no
+    /// placeholder carries): `certain` in the rule file, else a provider rule whose secret
+    /// starts with one of its keywords of 3+ bytes (`ghp_…`, `xoxb-…`, `AKIA…`).
+    pub fn format_certain(&self, secret: &str) -> bool {
+        match self.spec.certain {
+            Some(c) => c,
+            None => {
+                self.spec.kind == RuleKind::Provider
+                    && self.spec.keywords.iter().any(|k| {
+                        k.len() >= 3
+                            && secret
+                                .get(..k.len())
+                                .is_some_and(|p| p.eq_ignore_ascii_case(k))
+                    })
+            }
+        }
+    }
+
     /// The compiled regex (compiled now if this is its first use); `None` only for a lazily
     /// compiled rule whose pattern exceeds the size limit.
     pub fn regex(&self) -> Option<&Regex> {
@@ -721,6 +749,7 @@ mod tests {
             span: None,
             allow_runs: false,
             priority: 0,
+            certain: None,
             t: Vec::new(),
             f: Vec::new(),
         };
