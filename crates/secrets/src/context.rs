@@ -180,6 +180,55 @@ pub fn bundled_dependency_test_key(path: &str, is_test: bool, text: &str, pos: u
     TEST_KEY_MARKERS.iter().any(|m| around.contains(m))
 }
 
+/// Source code, where a bare value after `key =` is an expression, not a literal.
+pub fn is_code(path: &str, kind: FileKind) -> bool {
+    if matches!(
+        kind,
+        FileKind::JavaScript | FileKind::TypeScript | FileKind::TypeDeclaration | FileKind::Html
+    ) {
+        return true;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "vue"
+            | "svelte"
+            | "py"
+            | "rb"
+            | "php"
+            | "java"
+            | "kt"
+            | "go"
+            | "cs"
+            | "swift"
+            | "rs"
+            | "c"
+            | "h"
+            | "cc"
+            | "cpp"
+            | "hpp"
+            | "scala"
+            | "groovy"
+            | "dart"
+            | "lua"
+            | "pl"
+            | "ex"
+            | "exs"
+            | "erl"
+            | "clj"
+            | "coffee"
+            | "hbs"
+            | "ejs"
+            | "pug"
+            | "jsp"
+            | "asp"
+            | "aspx"
+            | "razor"
+            | "cshtml"
+    )
+}
+
 /// Configuration-like files, where unquoted `KEY=value` assignments are meaningful.
 pub fn is_config_file(path: &str, kind: FileKind) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();

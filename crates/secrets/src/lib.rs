@@ -27,6 +27,7 @@ mod error;
 pub mod filter;
 pub mod gitleaks;
 pub mod history;
+pub mod kv;
 pub mod rules;
 pub mod verify;
 
@@ -250,7 +251,8 @@ impl SecretsAnalyzer {
             .iter()
             .map(|r| {
                 config.disable_rules.contains(&r.id)
-                    || (!config.generic && r.spec.kind == RuleKind::Generic)
+                    || (!config.generic
+                        && matches!(r.spec.kind, RuleKind::Generic | RuleKind::Extract))
             })
             .collect();
         let allow = config
@@ -307,7 +309,7 @@ impl SecretsAnalyzer {
             return false;
         }
         if (kind == FileKind::Lockfile || context::is_vendored_tool(path))
-            && matches!(rule.spec.kind, RuleKind::Generic)
+            && matches!(rule.spec.kind, RuleKind::Generic | RuleKind::Extract)
         {
             // Lockfiles are integrity hashes and registry URLs: only formats with a fixed
             // shape (and credentials inside URLs) are meaningful there.
@@ -379,6 +381,15 @@ impl SecretsAnalyzer {
                 }
                 RuleKind::Provider | RuleKind::Generic => {
                     if filter::is_placeholder_with(secret, !spec.allow_runs) {
+                        continue;
+                    }
+                }
+                RuleKind::Extract => {
+                    let Some((key, quote)) = m.pair else { continue };
+                    let Some(class) = text.get(key.0..key.1).and_then(kv::classify_key) else {
+                        continue;
+                    };
+                    if !kv::accept(class, secret, quote, context::is_code(path, kind)) {
                         continue;
                     }
                 }
@@ -466,7 +477,7 @@ impl SecretsAnalyzer {
                 .set
                 .rules
                 .get(c.rule)
-                .is_some_and(|r| r.spec.kind == RuleKind::Generic);
+                .is_some_and(|r| matches!(r.spec.kind, RuleKind::Generic | RuleKind::Extract));
             (generic, std::cmp::Reverse(p), c.rule, c.range.0)
         });
         let mut kept: Vec<Accepted> = Vec::new();

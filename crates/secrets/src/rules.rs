@@ -44,6 +44,9 @@ pub enum RuleKind {
     PrivateKey,
     /// Credentials embedded in a URL or connection string (the secret is the password).
     Url,
+    /// No regex: each keyword hit is read as a key/value pair in whatever format the file
+    /// uses ([`crate::kv`]) and judged by the generic credential model.
+    Extract,
 }
 
 /// Which files a rule applies to.
@@ -239,6 +242,16 @@ impl Rule {
             return Err(err("id must be non-empty [A-Za-z0-9._-]".into()));
         }
         let pattern = match (&spec.regex, &spec.context, &spec.secret) {
+            (None, None, None) if spec.kind == RuleKind::Extract => {
+                if spec.keywords.is_empty() {
+                    return Err(err("an `extract` rule needs keywords".into()));
+                }
+                // Never compiled: extract rules read pairs at their keyword hits.
+                String::new()
+            }
+            (Some(_), ..) | (_, Some(_), _) if spec.kind == RuleKind::Extract => {
+                return Err(err("an `extract` rule has no `regex` or `context`".into()));
+            }
             (Some(r), None, None) => r.clone(),
             (None, Some(c), Some(s)) => expand_context(c, s),
             _ => {
@@ -334,6 +347,8 @@ fn captures_len(pattern: &str) -> Result<usize, String> {
 #[derive(Debug, Clone)]
 pub struct RawMatch {
     pub rule: usize,
+    /// The key of an extracted pair ([`RuleKind::Extract`]), and whether its value was bare.
+    pub pair: Option<((usize, usize), crate::kv::Quote)>,
     /// The whole regex match.
     pub whole: (usize, usize),
     /// The secret (capture group) range.
@@ -562,6 +577,9 @@ impl RuleSet {
         }
         // (rule, window) pairs; sorted below so each rule's windows can be merged.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        let mut out = Vec::new();
+        // Extract rules' enabled state, asked once per file.
+        let mut extract_on: Vec<(usize, bool)> = Vec::new();
         for h in &hits {
             let Some(rules) = self.pattern_rules.get(h.pattern) else {
                 continue;
@@ -572,6 +590,28 @@ impl RuleSet {
                 let Some(rule) = self.rules.get(r) else {
                     continue;
                 };
+                if rule.spec.kind == RuleKind::Extract {
+                    let on = match extract_on.iter().find(|e| e.0 == r) {
+                        Some(e) => e.1,
+                        None => {
+                            let on = enabled(r);
+                            extract_on.push((r, on));
+                            on
+                        }
+                    };
+                    if let Some(p) = on
+                        .then(|| crate::kv::pair_at(hay, kw_start, h.end))
+                        .flatten()
+                    {
+                        out.push(RawMatch {
+                            rule: r,
+                            pair: Some((p.key, p.quote)),
+                            whole: (p.key.0, p.value.1),
+                            secret: p.value,
+                        });
+                    }
+                    continue;
+                }
                 let start = kw_start.saturating_sub(WINDOW_BEFORE);
                 let end = h.end.saturating_add(rule.span).min(hay.len());
                 windows.push((r, start, end));
@@ -581,7 +621,6 @@ impl RuleSet {
             windows.push((r, 0, hay.len()));
         }
         windows.sort_unstable();
-        let mut out = Vec::new();
         let mut i = 0;
         while let Some(&(r, ..)) = windows.get(i) {
             let n = windows
@@ -621,6 +660,7 @@ impl RuleSet {
                     };
                     out.push(RawMatch {
                         rule: r,
+                        pair: None,
                         whole: (a + whole.start(), a + whole.end()),
                         secret: (a + secret.start(), a + secret.end()),
                     });
