@@ -115,6 +115,54 @@ pub fn pair_at(hay: &[u8], ks: usize, ke: usize) -> Option<Pair> {
         return None;
     }
     i = skip_ws(i + op_len);
+    // An HTTP authorization scheme before the credential (`auth: Basic …`,
+    // `"Authorization": "Bearer …"`): the credential is what follows it.
+    let scheme_at = |i: usize| {
+        ["basic ", "bearer ", "token ", "digest "]
+            .iter()
+            .find(|s| {
+                hay.get(i..i + s.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(s.as_bytes()))
+            })
+            .map(|s| s.len())
+    };
+    let value_start_quoted = |i: usize| -> usize {
+        match (get(i), get(i + 1)) {
+            (Some(b'\\'), Some(q)) if is_quote(q) => i + 2,
+            (Some(q), _) if is_quote(q) => i + 1,
+            _ => i,
+        }
+    };
+    let mut scheme: Option<(usize, u8)> = None;
+    {
+        let vs = value_start_quoted(i);
+        if let Some(n) = scheme_at(vs) {
+            let open = (vs > i).then(|| get(vs - 1)).flatten();
+            scheme = Some((vs + n, open.unwrap_or(0)));
+        }
+    }
+    if let Some((vs, q)) = scheme {
+        // Read the token to its closing quote (or to whitespace when bare).
+        let mut j = vs;
+        while j < hay.len()
+            && j - vs <= MAX_VALUE
+            && get(j).is_some_and(|c| {
+                !c.is_ascii_whitespace() && c != q && c != b'\\' && !matches!(c, b',' | b';')
+            })
+        {
+            j += 1;
+        }
+        if j == vs {
+            return None;
+        }
+        return Some(Pair {
+            key,
+            value: (vs, j),
+            // `Basic <token>` in source is never an expression: it sits in a string or a
+            // comment even when the pair's own quotes are outside it.
+            quote: Quote::Quoted,
+        });
+    }
     // The value: quoted (`'`, `"`, `` ` ``, `\"`) or bare.
     let (open, escaped) = match (get(i), get(i + 1)) {
         (Some(b'\\'), Some(q)) if is_quote(q) => (Some(q), true),
@@ -353,6 +401,7 @@ pub fn classify_key(key: &str) -> Option<KeyClass> {
         "appkey",
         "licensekey",
         "subscriptionkey",
+        "authorization",
     ];
     if TOKEN.iter().any(|t| compact.contains(t)) || compact == "auth" || compact.ends_with("auth") {
         return Some(KeyClass::Token);

@@ -283,3 +283,34 @@ fn provider_prefixed_tokens_are_format_certain_generic_values_are_not() {
     assert_redacted(&fs, &token);
     assert_redacted(&fs, "Rf4kq9Zm2xW");
 }
+
+#[test]
+fn credentials_in_compose_escaped_json_and_sql_are_found_placeholders_and_prose_are_not() {
+    let fs = scan("n8n-nodes-pgvector-compose");
+    let compose = on(&fs, "docker-compose.yml");
+    assert_eq!(compose.len(), 1, "{:?}", describe(&fs));
+    assert_eq!(
+        compose[0].location.region.as_ref().map(|r| r.start_line),
+        Some(7)
+    );
+    let json = on(&fs, "test/fixtures/oauth-exchange.json");
+    assert_eq!(json.len(), 1, "{:?}", describe(&fs));
+    let sql = on(&fs, "migrations/001_init.sql");
+    assert_eq!(sql.len(), 1, "{:?}", describe(&fs));
+    for f in compose.iter().chain(&json).chain(&sql) {
+        assert!(f.has_signal(Signal::HardCodedSecret), "{}", f.rule_id);
+        assert!(!f.has_signal(Signal::VerifiedSecret), "{}", f.rule_id);
+    }
+    for quiet in [
+        "README.md",
+        ".env.example",
+        "package.json",
+        "nodes/PgVector/PgVector.node.ts",
+    ] {
+        assert!(on(&fs, quiet).is_empty(), "{quiet}: {:?}", describe(&fs));
+    }
+    assert_eq!(fs.len(), 3, "{:?}", describe(&fs));
+    for s in ["Vx8q2LmR4tWn", "q8Zt3LmP0vXa7RkEw2Yc9NbT", "r3adOnly-Kq7w"] {
+        assert_redacted(&fs, s);
+    }
+}
