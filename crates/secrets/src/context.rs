@@ -119,6 +119,116 @@ pub fn exported(facts: FileFacts, text: &str, pos: usize) -> Option<Exported> {
     None
 }
 
+/// A package manager's own code vendored into the package (Yarn Berry's `.yarn/releases/`
+/// and plugins, the Plug'n'Play loader): not the extension's code, and full of prompt and
+/// option strings named `password`/`token`.
+pub fn is_vendored_tool(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    p.contains(".yarn/releases/")
+        || p.contains(".yarn/plugins/")
+        || p.contains(".yarn/sdks/")
+        || p.ends_with(".pnp.cjs")
+        || p.ends_with(".pnp.js")
+        || p.ends_with(".pnp.loader.mjs")
+}
+
+/// The bundled dependency a path belongs to: the package after the last `node_modules/`
+/// (`smtp-server`, `@scope/name`); `None` outside `node_modules/`.
+pub fn bundled_dependency(path: &str) -> Option<&str> {
+    let (_, rest) = path.rsplit_once("node_modules/")?;
+    let mut parts = rest.splitn(3, '/');
+    let first = parts.next().filter(|p| !p.is_empty())?;
+    if first.starts_with('@') {
+        let second = parts.next().filter(|p| !p.is_empty())?;
+        // A file directly under `node_modules/@scope/` is no package's.
+        parts.next()?;
+        rest.get(..first.len() + 1 + second.len())
+    } else {
+        parts.next()?;
+        Some(first)
+    }
+}
+
+/// Words that mark a key as made for tests or local development.
+const TEST_KEY_MARKERS: &[&str] = &[
+    "localhost",
+    "127.0.0.1",
+    "self-signed",
+    "selfsigned",
+    "self signed",
+    "snakeoil",
+    "for testing",
+    "test key",
+    "test certificate",
+    "testing only",
+    "not for production",
+    "do not use in production",
+];
+
+/// A private key at byte `pos` that a bundled dependency ships for its own tests or as its
+/// localhost TLS default: the file is inside `node_modules/<dep>/` and either is a test or
+/// example file, or the key's surroundings (its file, within a few kilobytes) say it is a
+/// localhost / self-signed / test key.
+pub fn bundled_dependency_test_key(path: &str, is_test: bool, text: &str, pos: usize) -> bool {
+    if bundled_dependency(path).is_none() {
+        return false;
+    }
+    if is_test {
+        return true;
+    }
+    let around = window(text, pos, 4000, 20_000).to_ascii_lowercase();
+    TEST_KEY_MARKERS.iter().any(|m| around.contains(m))
+}
+
+/// Source code, where a bare value after `key =` is an expression, not a literal.
+pub fn is_code(path: &str, kind: FileKind) -> bool {
+    if matches!(
+        kind,
+        FileKind::JavaScript | FileKind::TypeScript | FileKind::TypeDeclaration | FileKind::Html
+    ) {
+        return true;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "vue"
+            | "svelte"
+            | "py"
+            | "rb"
+            | "php"
+            | "java"
+            | "kt"
+            | "go"
+            | "cs"
+            | "swift"
+            | "rs"
+            | "c"
+            | "h"
+            | "cc"
+            | "cpp"
+            | "hpp"
+            | "scala"
+            | "groovy"
+            | "dart"
+            | "lua"
+            | "pl"
+            | "ex"
+            | "exs"
+            | "erl"
+            | "clj"
+            | "coffee"
+            | "hbs"
+            | "ejs"
+            | "pug"
+            | "jsp"
+            | "asp"
+            | "aspx"
+            | "razor"
+            | "cshtml"
+    )
+}
+
 /// Configuration-like files, where unquoted `KEY=value` assignments are meaningful.
 pub fn is_config_file(path: &str, kind: FileKind) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -195,6 +305,20 @@ mod tests {
         let other = "const k = 'Zq81mXpL0rT6vW3yB9nC4kD7';\n";
         let path = "nodes/Acme.node.ts";
         assert_eq!(exported(FileFacts::new(path, other), other, 11), None);
+    }
+
+    #[test]
+    fn bundled_dependency_names() {
+        assert_eq!(
+            bundled_dependency("node_modules/smtp-server/lib/tls-options.js"),
+            Some("smtp-server")
+        );
+        assert_eq!(
+            bundled_dependency("x/node_modules/a/node_modules/@acme/tls/k.js"),
+            Some("@acme/tls")
+        );
+        assert_eq!(bundled_dependency("node_modules/@acme/k.js"), None);
+        assert_eq!(bundled_dependency("lib/tls.js"), None);
     }
 
     #[test]

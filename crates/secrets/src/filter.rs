@@ -305,6 +305,57 @@ const NON_SECRET_WORDS: &[&str] = &[
     "toor",
 ];
 
+/// A dependency version range (`^0.3.2`, `~1.1.3`, `>=5.3.0 <6`, `0.3.x`, `*`,
+/// `workspace:^`, `npm:pkg@^1`): what a `package.json` dependency entry holds, never a
+/// password.
+pub fn is_version_spec(value: &str) -> bool {
+    let v = value.trim();
+    if [
+        "workspace:",
+        "npm:",
+        "file:",
+        "link:",
+        "portal:",
+        "patch:",
+        "catalog:",
+    ]
+    .iter()
+    .any(|p| v.starts_with(p))
+    {
+        return true;
+    }
+    let mut saw_digit = false;
+    for c in v.chars() {
+        match c {
+            '0'..='9' => saw_digit = true,
+            '.' | 'x' | 'X' | '*' | '^' | '~' | '<' | '>' | '=' | '|' | ' ' | '-' => {}
+            _ => return false,
+        }
+    }
+    (saw_digit || v == "*" || v.contains('x')) && !v.is_empty()
+}
+
+/// Key names that contain a secret word but name something else (`passport`,
+/// `passthrough`, `bypass`, `compass`, `tokenizer`): the generic rules' keyword `pass`
+/// or `token` inside another word.
+pub fn is_non_secret_key(key: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "passport",
+        "passthrough",
+        "passthru",
+        "bypass",
+        "compass",
+        "passive",
+        "passenger",
+        "passage",
+        "tokenizer",
+        "tokenise",
+        "tokenize",
+    ];
+    let k = key.to_ascii_lowercase();
+    WORDS.iter().any(|w| k.contains(w))
+}
+
 /// Generic-rule heuristics: whether `value` (the quoted value of a secret-named key) looks
 /// like a real credential rather than code, a label or a reference.
 pub fn generic_value_plausible(value: &str) -> bool {
@@ -315,6 +366,11 @@ pub fn generic_value_plausible(value: &str) -> bool {
     }
     let lower = v.to_ascii_lowercase();
     if NON_SECRET_WORDS.contains(&lower.as_str()) {
+        return false;
+    }
+    // A prompt or a label (`Password:`, `Enter token?`), a command-line flag
+    // (`--password`), a dependency range (`^0.3.2`).
+    if v.ends_with(':') || v.ends_with('?') || v.starts_with("--") || is_version_spec(v) {
         return false;
     }
     // Prose, labels and messages contain spaces; secrets essentially never do.
@@ -443,6 +499,11 @@ mod tests {
             "admin123",
             "function",
             "oauth2Response.access_token",
+            "^0.3.2",
+            "~1.1.3",
+            ">=5.3.0 <6",
+            "Password:",
+            "--password",
         ] {
             assert!(!generic_value_plausible(v), "{v}");
         }

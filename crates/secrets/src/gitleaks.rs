@@ -104,6 +104,8 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Rule>, SecretsError> {
             span: None,
             allow_runs: false,
             priority: 1,
+            // A user's pattern: nothing says it cannot match a placeholder.
+            certain: Some(false),
             t: Vec::new(),
             f: Vec::new(),
         };

@@ -13,13 +13,21 @@
 //! are lowered in confidence. [`scan_history`] scans every blob of a git repository's
 //! history once; [`verify`] holds the optional live-verification plumbing; [`gitleaks`]
 //! imports gitleaks-format rules.
+//!
+//! Every detector is also a core [`portcullis_core::rule::Rule`] declaration ([`rules`],
+//! [`decl`]): findings are built from it and carry its gate signals —
+//! `hard-coded-secret` on every secret, `verified-secret` added when the secret has its
+//! provider's fixed format (or a private key block, or verified live), `hygiene` (and no
+//! secret signal) for a bundled dependency's test/localhost key.
 
 pub mod config;
 pub mod context;
+pub mod decl;
 mod error;
 pub mod filter;
 pub mod gitleaks;
 pub mod history;
+pub mod kv;
 pub mod rules;
 pub mod verify;
 
@@ -27,6 +35,7 @@ pub mod verify;
 mod corpus_tests;
 
 pub use config::{Allowlist, Config};
+pub use decl::rules;
 pub use error::SecretsError;
 pub use history::scan_history;
 pub use verify::{Verification, Verifier, VerifierRegistry};
@@ -34,9 +43,10 @@ pub use verify::{Verification, Verifier, VerifierRegistry};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use portcullis_core::location::{LineIndex, MAX_SNIPPET_LINE_CHARS};
 use portcullis_core::redact::{redact, secret_hash};
+use portcullis_core::rule::Signal;
 use portcullis_core::{
-    Analyzer, Category, Confidence, Context, FileKind, Finding, Location, NoticeLevel, Output,
-    RuleMeta, Severity, SourceFile,
+    Analyzer, Confidence, Context, FileKind, Finding, Location, NoticeLevel, Output, RuleMeta,
+    Severity, SourceFile,
 };
 use regex::bytes::Regex;
 use rules::{FileScope, RawMatch, Rule, RuleKind, RuleSet, UuidPolicy};
@@ -161,6 +171,11 @@ struct Accepted {
     severity: Severity,
     confidence: Confidence,
     exported: Option<context::Exported>,
+    /// The secret has its provider's fixed format: it cannot be a placeholder.
+    certain: bool,
+    /// A private key a bundled dependency ships for its tests or localhost TLS: reported
+    /// as hygiene ([`decl::BUNDLED_DEPENDENCY_KEY`]), not as the extension's secret.
+    bundled_test_key: bool,
 }
 
 fn lower(c: Confidence) -> Confidence {
@@ -236,7 +251,8 @@ impl SecretsAnalyzer {
             .iter()
             .map(|r| {
                 config.disable_rules.contains(&r.id)
-                    || (!config.generic && r.spec.kind == RuleKind::Generic)
+                    || (!config.generic
+                        && matches!(r.spec.kind, RuleKind::Generic | RuleKind::Extract))
             })
             .collect();
         let allow = config
@@ -292,7 +308,9 @@ impl SecretsAnalyzer {
         if self.disabled.get(r).copied().unwrap_or(true) {
             return false;
         }
-        if kind == FileKind::Lockfile && matches!(rule.spec.kind, RuleKind::Generic) {
+        if (kind == FileKind::Lockfile || context::is_vendored_tool(path))
+            && matches!(rule.spec.kind, RuleKind::Generic | RuleKind::Extract)
+        {
             // Lockfiles are integrity hashes and registry URLs: only formats with a fixed
             // shape (and credentials inside URLs) are meaningful there.
             return false;
@@ -366,6 +384,15 @@ impl SecretsAnalyzer {
                         continue;
                     }
                 }
+                RuleKind::Extract => {
+                    let Some((key, quote)) = m.pair else { continue };
+                    let Some(class) = text.get(key.0..key.1).and_then(kv::classify_key) else {
+                        continue;
+                    };
+                    if !kv::accept(class, secret, quote, context::is_code(path, kind)) {
+                        continue;
+                    }
+                }
             }
             if let Some(min) = spec.entropy
                 && filter::shannon_entropy(secret.as_bytes()) < min
@@ -385,6 +412,13 @@ impl SecretsAnalyzer {
                 continue;
             }
             if spec.kind == RuleKind::Generic && !filter::generic_value_plausible(secret) {
+                continue;
+            }
+            if spec.kind == RuleKind::Generic
+                && text
+                    .get(m.whole.0..m.secret.0)
+                    .is_some_and(filter::is_non_secret_key)
+            {
                 continue;
             }
             if rule
@@ -421,6 +455,10 @@ impl SecretsAnalyzer {
             } else {
                 spec.severity
             };
+            let bundled_test_key = spec.kind == RuleKind::PrivateKey
+                && context::bundled_dependency_test_key(path, is_test, text, m.secret.0);
+            let certain = !bundled_test_key
+                && (rule.format_certain(secret) || spec.kind == RuleKind::PrivateKey);
             candidates.push(Accepted {
                 rule: m.rule,
                 secret: secret.to_string(),
@@ -428,6 +466,8 @@ impl SecretsAnalyzer {
                 severity,
                 confidence,
                 exported,
+                certain,
+                bundled_test_key,
             });
         }
         // One finding per secret: the highest-priority rule wins overlapping ranges.
@@ -437,7 +477,7 @@ impl SecretsAnalyzer {
                 .set
                 .rules
                 .get(c.rule)
-                .is_some_and(|r| r.spec.kind == RuleKind::Generic);
+                .is_some_and(|r| matches!(r.spec.kind, RuleKind::Generic | RuleKind::Extract));
             (generic, std::cmp::Reverse(p), c.rule, c.range.0)
         });
         let mut kept: Vec<Accepted> = Vec::new();
@@ -507,6 +547,9 @@ impl SecretsAnalyzer {
             region: Some(region),
             snippet: Some(redacted_snippet(text, a.range.0, ranges)),
         };
+        if a.bundled_test_key {
+            return self.bundled_key_finding(a, location, &shown, &hash);
+        }
         let mut message = format!("{} hard-coded: `{shown}`", spec.name);
         if a.exported.is_some() {
             message.push_str(" (exported with the platform's flows/workflows)");
@@ -520,25 +563,24 @@ impl SecretsAnalyzer {
                 spec.provider
             )
         });
-        let mut f = Finding::new(
-            rule.id.clone(),
-            Category::Secret,
-            a.severity,
-            message,
-            location,
-        )
-        .with_confidence(a.confidence)
-        .with_cwe(CWE_HARD_CODED_CREDENTIALS)
-        .with_remediation(remediation)
-        .with_fingerprint_key(hash.clone())
-        .with_property("provider", spec.provider.clone())
-        .with_property("secret-sha256", hash)
-        .with_property("redacted", shown)
-        .with_property(
-            "entropy",
-            (filter::shannon_entropy(a.secret.as_bytes()) * 100.0).round() / 100.0,
-        )
-        .with_tag("secret");
+        let mut f = Finding::from_rule(&rule.decl, message, location)
+            .with_severity(a.severity)
+            .with_confidence(a.confidence)
+            .with_remediation(remediation)
+            .with_fingerprint_key(hash.clone())
+            .with_property("provider", spec.provider.clone())
+            .with_property("secret-sha256", hash)
+            .with_property("redacted", shown)
+            .with_property(
+                "entropy",
+                (filter::shannon_entropy(a.secret.as_bytes()) * 100.0).round() / 100.0,
+            )
+            .with_tag("secret");
+        if a.certain {
+            f = f
+                .with_signal(Signal::VerifiedSecret)
+                .with_property("format-certain", true);
+        }
         if let Some(e) = a.exported {
             let line_start = text
                 .get(..a.range.0)
@@ -557,6 +599,49 @@ impl SecretsAnalyzer {
         f
     }
 
+    /// A bundled dependency's test/localhost key: hygiene, no rotation advice (the key is
+    /// the dependency's, public in its own package, and guards nothing of the extension).
+    fn bundled_key_finding(
+        &self,
+        a: &Accepted,
+        location: Location,
+        shown: &str,
+        hash: &str,
+    ) -> Finding {
+        let dep = context::bundled_dependency(&location.path)
+            .unwrap_or("a dependency")
+            .to_string();
+        let rule = &decl::BUNDLED_DEPENDENCY_KEY;
+        Finding::from_rule(
+            rule,
+            format!("bundled dependency `{dep}` ships a test/localhost private key: `{shown}`"),
+            location,
+        )
+        .with_remediation(
+            "Not a secret of this extension. Make sure the extension never serves TLS with \
+             the dependency's built-in key, and leave the dependency's test files out of the \
+             published package.",
+        )
+        .with_fingerprint_key(hash.to_string())
+        .with_property("secret-sha256", hash.to_string())
+        .with_property("redacted", shown.to_string())
+        .with_property("dependency", dep)
+        .with_property(
+            "entropy",
+            (filter::shannon_entropy(a.secret.as_bytes()) * 100.0).round() / 100.0,
+        )
+    }
+
+    /// Declarations of every rule this analyzer runs (built-in, imported, fixed).
+    pub fn declarations(&self) -> Vec<&portcullis_core::rule::Rule> {
+        self.set
+            .rules
+            .iter()
+            .map(|r| &r.decl)
+            .chain(decl::FIXED_RULES.iter().copied())
+            .collect()
+    }
+
     fn verify_into(&self, f: &mut Finding, secret: &str) {
         if !self.config.verify {
             return;
@@ -571,6 +656,9 @@ impl SecretsAnalyzer {
             f.severity = f.severity.raised();
             f.confidence = Confidence::High;
             f.tags.push("verified".into());
+            if let Err(i) = f.signals.binary_search(&Signal::VerifiedSecret) {
+                f.signals.insert(i, Signal::VerifiedSecret);
+            }
         }
         if let Verification::Invalid = result {
             f.confidence = Confidence::Low;
@@ -650,53 +738,13 @@ fn floor_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// Rule documentation in the ruff style: what, why, example, fix, references.
-fn help_for(rule: &Rule) -> String {
-    let s = &rule.spec;
-    let example = s
-        .t
-        .first()
-        .map(|t| format!("\n\n## Example\n\n```\n{t}\n```\n\n(`{{{{cls:n}}}}` stands for `n` random characters of a class.)"))
-        .unwrap_or_default();
-    let fix = s.remediation.clone().unwrap_or_else(|| {
-        format!(
-            "Revoke the {} credential and issue a new one; load it at run time from the \
-             platform's credential store.",
-            s.provider
-        )
-    });
-    format!(
-        "## What it does\n\nFinds {name} ({provider}) hard-coded in an extension's files.\n\n\
-         ## Why is this bad?\n\nEverything in a published extension is public: anyone who \
-         installs or downloads it can read the credential and act as its owner. In no-code \
-         platforms a secret in node defaults also leaks into every exported flow.{example}\n\n\
-         ## Fix\n\n{fix}\n\n## References\n\n- CWE-798: Use of Hard-coded Credentials \
-         (https://cwe.mitre.org/data/definitions/798.html)\n",
-        name = s.name,
-        provider = s.provider,
-    )
-}
-
 impl Analyzer for SecretsAnalyzer {
     fn name(&self) -> &'static str {
         "secrets"
     }
 
     fn rules(&self) -> Vec<RuleMeta> {
-        self.set
-            .rules
-            .iter()
-            .map(|r| RuleMeta {
-                id: r.id.clone(),
-                name: r.spec.name.clone(),
-                category: Category::Secret,
-                default_severity: r.spec.severity,
-                short_description: format!("Hard-coded {} ({})", r.spec.name, r.spec.provider),
-                help: help_for(r),
-                cwe: vec![CWE_HARD_CODED_CREDENTIALS],
-                references: vec!["https://cwe.mitre.org/data/definitions/798.html".into()],
-            })
-            .collect()
+        self.declarations().into_iter().map(|r| r.meta()).collect()
     }
 
     /// Reports configuration problems found while building (once per package).

@@ -21,6 +21,7 @@
 use crate::SecretsError;
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{Anchored, MatchKind, StartKind};
+use portcullis_core::rule::Rule as CoreRule;
 use portcullis_core::{Confidence, Severity};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -43,6 +44,9 @@ pub enum RuleKind {
     PrivateKey,
     /// Credentials embedded in a URL or connection string (the secret is the password).
     Url,
+    /// No regex: each keyword hit is read as a key/value pair in whatever format the file
+    /// uses ([`crate::kv`]) and judged by the generic credential model.
+    Extract,
 }
 
 /// Which files a rule applies to.
@@ -117,6 +121,11 @@ pub struct RuleSpec {
     /// Higher wins when two rules report overlapping secrets.
     #[serde(default)]
     pub priority: i32,
+    /// Whether a match is certain to be a real credential (not a placeholder): the secret
+    /// starts with the provider's fixed prefix. Default: a provider rule whose secret
+    /// starts with one of its keywords (see [`Rule::format_certain`]).
+    #[serde(default)]
+    pub certain: Option<bool>,
     /// Labelled fixtures: each `t` must be reported by this rule, no `f` may be. `{{cls:n}}`
     /// expands at test time to `n` pseudo-random characters of class `cls` (so no
     /// real-looking token is committed).
@@ -169,6 +178,8 @@ pub struct Rule {
     pub path_regex: Option<Regex>,
     /// Never on files whose path matches (imported gitleaks path allowlists).
     pub path_deny: Option<Regex>,
+    /// The rule's declaration (id, docs, severity, signals) that findings are built from.
+    pub decl: CoreRule,
 }
 
 /// Maximum length of a regex pattern in a rule (bounds compile time and memory).
@@ -231,6 +242,16 @@ impl Rule {
             return Err(err("id must be non-empty [A-Za-z0-9._-]".into()));
         }
         let pattern = match (&spec.regex, &spec.context, &spec.secret) {
+            (None, None, None) if spec.kind == RuleKind::Extract => {
+                if spec.keywords.is_empty() {
+                    return Err(err("an `extract` rule needs keywords".into()));
+                }
+                // Never compiled: extract rules read pairs at their keyword hits.
+                String::new()
+            }
+            (Some(_), ..) | (_, Some(_), _) if spec.kind == RuleKind::Extract => {
+                return Err(err("an `extract` rule has no `regex` or `context`".into()));
+            }
             (Some(r), None, None) => r.clone(),
             (None, Some(c), Some(s)) => expand_context(c, s),
             _ => {
@@ -262,8 +283,10 @@ impl Rule {
                 _ => 512,
             })
             .clamp(64, 64 * 1024);
+        let decl = crate::decl::declaration(&spec);
         Ok(Rule {
             id: format!("secrets/{}", spec.id),
+            decl,
             spec,
             pattern,
             regex: OnceLock::new(),
@@ -278,6 +301,24 @@ impl Rule {
 }
 
 impl Rule {
+    /// Whether `secret`, matched by this rule, has the provider's fixed format (a prefix no
+    /// placeholder carries): `certain` in the rule file, else a provider rule whose secret
+    /// starts with one of its keywords of 3+ bytes (`ghp_…`, `xoxb-…`, `AKIA…`).
+    pub fn format_certain(&self, secret: &str) -> bool {
+        match self.spec.certain {
+            Some(c) => c,
+            None => {
+                self.spec.kind == RuleKind::Provider
+                    && self.spec.keywords.iter().any(|k| {
+                        k.len() >= 3
+                            && secret
+                                .get(..k.len())
+                                .is_some_and(|p| p.eq_ignore_ascii_case(k))
+                    })
+            }
+        }
+    }
+
     /// The compiled regex (compiled now if this is its first use); `None` only for a lazily
     /// compiled rule whose pattern exceeds the size limit.
     pub fn regex(&self) -> Option<&Regex> {
@@ -306,6 +347,8 @@ fn captures_len(pattern: &str) -> Result<usize, String> {
 #[derive(Debug, Clone)]
 pub struct RawMatch {
     pub rule: usize,
+    /// The key of an extracted pair ([`RuleKind::Extract`]), and whether its value was bare.
+    pub pair: Option<((usize, usize), crate::kv::Quote)>,
     /// The whole regex match.
     pub whole: (usize, usize),
     /// The secret (capture group) range.
@@ -534,6 +577,9 @@ impl RuleSet {
         }
         // (rule, window) pairs; sorted below so each rule's windows can be merged.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        let mut out = Vec::new();
+        // Extract rules' enabled state, asked once per file.
+        let mut extract_on: Vec<(usize, bool)> = Vec::new();
         for h in &hits {
             let Some(rules) = self.pattern_rules.get(h.pattern) else {
                 continue;
@@ -544,6 +590,28 @@ impl RuleSet {
                 let Some(rule) = self.rules.get(r) else {
                     continue;
                 };
+                if rule.spec.kind == RuleKind::Extract {
+                    let on = match extract_on.iter().find(|e| e.0 == r) {
+                        Some(e) => e.1,
+                        None => {
+                            let on = enabled(r);
+                            extract_on.push((r, on));
+                            on
+                        }
+                    };
+                    if let Some(p) = on
+                        .then(|| crate::kv::pair_at(hay, kw_start, h.end))
+                        .flatten()
+                    {
+                        out.push(RawMatch {
+                            rule: r,
+                            pair: Some((p.key, p.quote)),
+                            whole: (p.key.0, p.value.1),
+                            secret: p.value,
+                        });
+                    }
+                    continue;
+                }
                 let start = kw_start.saturating_sub(WINDOW_BEFORE);
                 let end = h.end.saturating_add(rule.span).min(hay.len());
                 windows.push((r, start, end));
@@ -553,7 +621,6 @@ impl RuleSet {
             windows.push((r, 0, hay.len()));
         }
         windows.sort_unstable();
-        let mut out = Vec::new();
         let mut i = 0;
         while let Some(&(r, ..)) = windows.get(i) {
             let n = windows
@@ -593,6 +660,7 @@ impl RuleSet {
                     };
                     out.push(RawMatch {
                         rule: r,
+                        pair: None,
                         whole: (a + whole.start(), a + whole.end()),
                         secret: (a + secret.start(), a + secret.end()),
                     });
@@ -721,6 +789,7 @@ mod tests {
             span: None,
             allow_runs: false,
             priority: 0,
+            certain: None,
             t: Vec::new(),
             f: Vec::new(),
         };
