@@ -91,7 +91,7 @@ impl Analyzer for SupplyChainAnalyzer {
     }
 
     fn rules(&self) -> Vec<RuleMeta> {
-        rules::all()
+        RULES.iter().map(|r| r.meta()).collect()
     }
 
     fn wants(&self, file: &SourceFile) -> bool {
@@ -119,7 +119,7 @@ impl Analyzer for SupplyChainAnalyzer {
             } else {
                 Confidence::Medium
             };
-            let mut f = finding(OBFUSCATED, Severity::High, format!("`{}` is obfuscated: {}", file.path, what.join("; ")), location)
+            let mut f = finding(&OBFUSCATED, Severity::High, format!("`{}` is obfuscated: {}", file.path, what.join("; ")), location)
                 .with_confidence(confidence)
                 .with_fingerprint_key("obfuscated")
                 .with_remediation("Ship readable code; obfuscated code cannot be reviewed and is a hallmark of malware.");
@@ -146,8 +146,7 @@ impl Analyzer for SupplyChainAnalyzer {
             let mut loc = Location::file(&file.path);
             loc.region = Some(Region::line(1));
             out.finding(
-                finding(
-                    MINIFIED,
+                finding(&MINIFIED,
                     Severity::Info,
                     format!(
                         "`{}` is minified ({} lines, average {} bytes per line, longest {} bytes{sampled})",
@@ -204,7 +203,7 @@ fn check_file_kind(f: &SourceFile, origin: Origin, out: &mut Output) {
                 message.push_str(&format!("; its name `{}` disguises it as text", f.name()));
             }
             out.finding(
-                finding(NATIVE_BINARY, severity, message, Location::file(&f.path))
+                finding(&NATIVE_BINARY, severity, message, Location::file(&f.path))
                     .with_fingerprint_key(format!("{kind:?}"))
                     .with_property("binary-kind", format!("{kind:?}").to_ascii_lowercase())
                     .with_property("executable", f.executable)
@@ -218,7 +217,7 @@ fn check_file_kind(f: &SourceFile, origin: Origin, out: &mut Output) {
                     Evidence {
                         path: f.path.clone(),
                         line: None,
-                        source: NATIVE_BINARY.into(),
+                        source: NATIVE_BINARY.id().into(),
                     },
                 );
             }
@@ -226,7 +225,7 @@ fn check_file_kind(f: &SourceFile, origin: Origin, out: &mut Output) {
         FileKind::Binary(BinaryKind::Archive) => {
             out.finding(
                 finding(
-                    NESTED_ARCHIVE,
+                    &NESTED_ARCHIVE,
                     Severity::Medium,
                     format!(
                         "`{}` is a nested archive ({} bytes) whose content is not scanned",
@@ -254,7 +253,7 @@ fn check_file_kind(f: &SourceFile, origin: Origin, out: &mut Output) {
                 Severity::Medium
             };
             out.finding(
-                finding(EXECUTABLE_FILE, severity, format!("`{}` has the executable bit but is not a `#!` script or a known binary ({:?})", f.path, f.kind), Location::file(&f.path))
+                finding(&EXECUTABLE_FILE, severity, format!("`{}` has the executable bit but is not a `#!` script or a known binary ({:?})", f.path, f.kind), Location::file(&f.path))
                     .with_fingerprint_key("executable")
                     .with_remediation("Clear the executable bit (`chmod -x`) on files that are not meant to run."),
             );

@@ -9,6 +9,7 @@ use crate::rules::*;
 use crate::scripts::{self, Kind};
 use crate::{Config, lower};
 use portcullis_core::location::LineIndex;
+use portcullis_core::rule::Signal;
 use portcullis_core::{
     BinaryKind, Capability, Channel, Confidence, Evidence, FileKind, HostPattern, Location, Output,
     Package, Severity, SourceFile,
@@ -66,7 +67,7 @@ pub fn check(file: &SourceFile, package: &Package, config: &Config, out: &mut Ou
     let Some(text) = file.text() else {
         out.finding(
             finding(
-                INVALID_MANIFEST,
+                &INVALID_MANIFEST,
                 Severity::High,
                 format!("`{}` is not UTF-8 text", file.path),
                 Location::file(&file.path),
@@ -81,7 +82,7 @@ pub fn check(file: &SourceFile, package: &Package, config: &Config, out: &mut Ou
         Err(e) => {
             let off = offset_of(text, e.line(), e.column());
             out.finding(
-                finding(INVALID_MANIFEST, Severity::High, format!("`{}` is not valid JSON: {e}", file.path), Location::from_offsets(&file.path, text, off, off))
+                finding(&INVALID_MANIFEST, Severity::High, format!("`{}` is not valid JSON: {e}", file.path), Location::from_offsets(&file.path, text, off, off))
                     .with_remediation("Fix the JSON syntax; npm and the platform may read an invalid manifest differently from this scan."),
             );
             return;
@@ -89,7 +90,7 @@ pub fn check(file: &SourceFile, package: &Package, config: &Config, out: &mut Ou
     };
     let Value::Object(obj) = &value else {
         out.finding(finding(
-            INVALID_MANIFEST,
+            &INVALID_MANIFEST,
             Severity::High,
             format!("`{}` is not a JSON object", file.path),
             Location::file(&file.path),
@@ -126,7 +127,7 @@ fn license(m: &Manifest<'_>, obj: &Map<String, Value>, out: &mut Output) {
         Some(Value::String(l)) if l.trim().is_empty() => {
             out.finding(
                 finding(
-                    MISSING_LICENSE,
+                    &MISSING_LICENSE,
                     Severity::Low,
                     "`license` is empty".into(),
                     m.key(None, "license"),
@@ -137,7 +138,7 @@ fn license(m: &Manifest<'_>, obj: &Map<String, Value>, out: &mut Output) {
         Some(Value::String(l)) => {
             out.finding(
                 finding(
-                    NON_SPDX_LICENSE,
+                    &NON_SPDX_LICENSE,
                     Severity::Low,
                     format!(
                         "license `{}` is not a valid SPDX expression",
@@ -157,7 +158,7 @@ fn license(m: &Manifest<'_>, obj: &Map<String, Value>, out: &mut Output) {
             };
             out.finding(
                 finding(
-                    NON_SPDX_LICENSE,
+                    &NON_SPDX_LICENSE,
                     Severity::Low,
                     what.into(),
                     m.key(None, "license"),
@@ -168,7 +169,7 @@ fn license(m: &Manifest<'_>, obj: &Map<String, Value>, out: &mut Output) {
         None if obj.contains_key("licenses") => {
             out.finding(
                 finding(
-                    NON_SPDX_LICENSE,
+                    &NON_SPDX_LICENSE,
                     Severity::Low,
                     "the deprecated `licenses` array is used instead of an SPDX `license` string"
                         .into(),
@@ -180,7 +181,7 @@ fn license(m: &Manifest<'_>, obj: &Map<String, Value>, out: &mut Output) {
         None => {
             out.finding(
                 finding(
-                    MISSING_LICENSE,
+                    &MISSING_LICENSE,
                     Severity::Low,
                     "package.json declares no `license`".into(),
                     Location::file(m.path),
@@ -202,7 +203,7 @@ fn repository(m: &Manifest<'_>, obj: &Map<String, Value>, out: &mut Output) {
     };
     if !present {
         out.finding(
-            finding(MISSING_REPOSITORY, Severity::Low, "package.json names no source `repository`".into(), Location::file(m.path))
+            finding(&MISSING_REPOSITORY, Severity::Low, "package.json names no source `repository`".into(), Location::file(m.path))
                 .with_remediation("Add `\"repository\": {\"type\": \"git\", \"url\": \"git+https://…\"}` and publish with npm provenance."),
         );
     }
@@ -312,8 +313,7 @@ fn dependencies(m: &Manifest<'_>, obj: &Map<String, Value>, out: &mut Output) {
                 Spec::Local => "local",
             };
             out.finding(
-                finding(
-                    NON_REGISTRY_DEP,
+                finding(&NON_REGISTRY_DEP,
                     severity,
                     format!("{section} `{name}` is fetched from {what}: `{}`", scripts::truncate(spec, 120)),
                     m.key(Some(section), name),
@@ -349,7 +349,7 @@ fn bundled(m: &Manifest<'_>, obj: &Map<String, Value>, out: &mut Output) {
         }
         let shown: Vec<&str> = names.iter().take(10).map(String::as_str).collect();
         out.finding(
-            finding(BUNDLED_DEPS, Severity::Medium, format!("`{key}` ships {} dependencies inside the tarball: {}", names.len(), shown.join(", ")), m.key(None, key))
+            finding(&BUNDLED_DEPS, Severity::Medium, format!("`{key}` ships {} dependencies inside the tarball: {}", names.len(), shown.join(", ")), m.key(None, key))
                 .with_property("bundled", names.iter().take(100).cloned().collect::<Vec<_>>())
                 .with_remediation("Declare them as normal dependencies so the registry copy and its integrity hash are used."),
         );
@@ -395,7 +395,7 @@ fn bin(m: &Manifest<'_>, obj: &Map<String, Value>, package: &Package, out: &mut 
         };
         out.finding(
             finding(
-                BIN_NOT_JS,
+                &BIN_NOT_JS,
                 severity,
                 format!(
                     "`bin` command `{name}` → `{}` {what}",
@@ -436,12 +436,12 @@ fn lifecycle(
         }
         let a = scripts::analyze(cmd, scripts_map, package);
         let (id, mut severity) = match a.kind {
-            Kind::DownloadExec => (INSTALL_DOWNLOAD_EXEC, Severity::Critical),
-            Kind::Download => (INSTALL_NETWORK, Severity::High),
-            Kind::InlineCode => (INSTALL_INLINE_CODE, Severity::High),
-            Kind::NativeBuild => (INSTALL_NATIVE_BUILD, Severity::Low),
-            Kind::Runs => (INSTALL_SCRIPT, a.severity),
-            Kind::Benign => (INSTALL_SCRIPT, Severity::Low),
+            Kind::DownloadExec => (&INSTALL_DOWNLOAD_EXEC, Severity::Critical),
+            Kind::Download => (&INSTALL_NETWORK, Severity::High),
+            Kind::InlineCode => (&INSTALL_INLINE_CODE, Severity::High),
+            Kind::NativeBuild => (&INSTALL_NATIVE_BUILD, Severity::Low),
+            Kind::Runs => (&INSTALL_SCRIPT, a.severity),
+            Kind::Benign => (&INSTALL_SCRIPT, Severity::Low),
         };
         if !on_registry_install {
             severity = lower(severity);
@@ -465,6 +465,10 @@ fn lifecycle(
         if a.kind == Kind::Benign {
             f = f.with_confidence(Confidence::Medium);
         }
+        if !on_registry_install {
+            // `prepare` never runs when the package is installed from the registry.
+            f.signals.retain(|s| *s != Signal::InstallTimeExecution);
+        }
         for path in &a.files {
             f = f.with_evidence(
                 Location::file(path),
@@ -479,7 +483,7 @@ fn lifecycle(
         let evidence = Evidence {
             path: m.path.to_string(),
             line,
-            source: id.to_string(),
+            source: id.id().to_string(),
         };
         out.observed.add(
             Capability::ChildProcess {
@@ -504,8 +508,7 @@ fn lifecycle(
         .any(|h| scripts_map.contains_key(*h));
     if !has_install && package.file("binding.gyp").is_some() {
         out.finding(
-            finding(
-                INSTALL_NATIVE_BUILD,
+            finding(&INSTALL_NATIVE_BUILD,
                 Severity::Low,
                 "`binding.gyp` without an install script: npm runs `node-gyp rebuild` at install time".into(),
                 Location::file("binding.gyp"),
@@ -520,7 +523,7 @@ fn lifecycle(
             Evidence {
                 path: "binding.gyp".into(),
                 line: None,
-                source: INSTALL_NATIVE_BUILD.into(),
+                source: INSTALL_NATIVE_BUILD.id().into(),
             },
         );
     }

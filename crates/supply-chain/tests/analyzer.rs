@@ -1,5 +1,6 @@
 //! The supply-chain analyzer on realistic n8n / Node-RED / Grafana-shaped packages.
 
+use portcullis_core::rule::Signal;
 use portcullis_core::{
     Analyzer, Capability, Context, Finding, HostPattern, Origin, Output, Package, Severity,
     SourceFile,
@@ -189,17 +190,9 @@ fn download_and_execute_is_critical_with_egress() {
     let f = one(&out, "supply-chain/install-script-download-exec");
     assert_eq!(f.severity, Severity::Critical);
     assert!(f.cwe.contains(&494));
-    // The gate's signals are stated as tags, not guessed from the rule id.
-    assert!(
-        f.tags.iter().any(|t| t == "download-execute"),
-        "{:?}",
-        f.tags
-    );
-    assert!(
-        f.tags.iter().any(|t| t == "lifecycle-script"),
-        "{:?}",
-        f.tags
-    );
+    // The gate's signals are declared by the rule, not guessed from its id.
+    assert!(f.has_signal(Signal::DownloadExecute), "{:?}", f.signals);
+    assert!(f.has_signal(Signal::LifecycleScript), "{:?}", f.signals);
     assert!(out.observed.contains(&Capability::NetworkEgress {
         channel: portcullis_core::Channel::BackendHttp,
         host: HostPattern::Exact("cdn.evil.example".into()),
@@ -220,16 +213,8 @@ fn download_without_execution_is_network() {
     let out = run(&with_manifest(&m, &[]));
     let f = one(&out, "supply-chain/install-script-network");
     assert_eq!(f.severity, Severity::High);
-    assert!(
-        f.tags.iter().any(|t| t == "lifecycle-script"),
-        "{:?}",
-        f.tags
-    );
-    assert!(
-        !f.tags.iter().any(|t| t == "download-execute"),
-        "{:?}",
-        f.tags
-    );
+    assert!(f.has_signal(Signal::LifecycleScript), "{:?}", f.signals);
+    assert!(!f.has_signal(Signal::DownloadExecute), "{:?}", f.signals);
     assert!(by_rule(&out, "supply-chain/install-script-download-exec").is_empty());
 }
 
@@ -655,4 +640,52 @@ fn shell_script_files_are_classified_by_content() {
     );
     assert!(!f.message.contains("runs `#"), "{}", f.message);
     assert_eq!(f.evidence[0].location.path, "scripts/install.sh");
+}
+
+#[test]
+fn every_rule_declares_its_gate_signals() {
+    use portcullis_supply_chain::rules::RULES;
+    let analyzer_ids: Vec<String> = SupplyChainAnalyzer::default()
+        .rules()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(analyzer_ids.len(), RULES.len());
+    for r in RULES {
+        assert!(!r.signals.is_empty(), "{} declares no signal", r.id());
+        assert!(analyzer_ids.iter().any(|id| id == r.id()));
+    }
+    let sig = |id: &str| {
+        RULES
+            .iter()
+            .find(|r| r.id() == id)
+            .unwrap()
+            .signals
+            .to_vec()
+    };
+    assert!(sig("supply-chain/install-script-download-exec").contains(&Signal::DownloadExecute));
+    assert!(sig("supply-chain/obfuscated-code").contains(&Signal::Obfuscation));
+    assert!(sig("supply-chain/native-binary").contains(&Signal::NativeBinary));
+    assert_eq!(sig("supply-chain/missing-license"), vec![Signal::Hygiene]);
+}
+
+#[test]
+fn prepare_hook_is_not_install_time_execution() {
+    let m = manifest_with(
+        r#""scripts": { "prepare": "wget -q https://models.example/model.bin -O model.bin" }"#,
+    );
+    let out = run(&with_manifest(&m, &[]));
+    let f = one(&out, "supply-chain/install-script-network");
+    assert!(
+        !f.has_signal(Signal::InstallTimeExecution),
+        "{:?}",
+        f.signals
+    );
+    let m = manifest_with(
+        r#""scripts": { "postinstall": "wget -q https://models.example/model.bin -O model.bin" }"#,
+    );
+    let out = run(&with_manifest(&m, &[]));
+    assert!(
+        one(&out, "supply-chain/install-script-network").has_signal(Signal::InstallTimeExecution)
+    );
 }
