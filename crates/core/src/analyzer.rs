@@ -46,6 +46,7 @@ impl Output {
             level,
             path: path.map(str::to_string),
             message: message.into(),
+            kind: crate::NoticeKind::General,
         });
     }
 }
@@ -65,6 +66,9 @@ pub struct Notice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     pub message: String,
+    /// What the notice is about; general unless it records unanalysed code or a crash.
+    #[serde(default, skip_serializing_if = "crate::NoticeKind::is_general")]
+    pub kind: crate::NoticeKind,
 }
 
 pub trait Analyzer: Send + Sync {

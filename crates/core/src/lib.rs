@@ -14,6 +14,8 @@ pub mod extension;
 pub mod finding;
 pub mod fingerprint;
 pub mod location;
+pub mod nesting;
+pub mod notice;
 pub mod package;
 pub mod redact;
 pub mod report;
@@ -35,6 +37,7 @@ pub use finding::{
 };
 pub use fingerprint::Fingerprint;
 pub use location::{Location, Region};
+pub use notice::NoticeKind;
 pub use package::{BinaryKind, FileKind, Origin, Package, SourceFile};
 pub use report::{REPORT_SCHEMA_VERSION, ScanReport, ScanStats, TargetInfo, ToolInfo};
 pub use rule::{Fixture, Rule, RuleMeta, Signal};

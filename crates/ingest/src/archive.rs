@@ -7,7 +7,13 @@
 //!
 //! Links: a symbolic or hard link whose target resolves outside the package root is an error.
 //! A link that stays inside is *skipped*: it gets no [`SourceFile`] (its target is scanned as
-//! the file it is) and a [`Notice`] records it. Device files, FIFOs and sparse files are errors.
+//! the file it is) and a [`Notice`] records it. Device files, FIFOs and sparse files (GNU `S`
+//! members and pax `GNU.sparse.*` members alike) are errors, named by their real name.
+//!
+//! Strictness: bytes after a tar's end-of-archive marker (a second gzip member holding another
+//! tar, say) are refused, because other extractors (`tar -i`, some registries) would unpack
+//! what this one would otherwise ignore; only zero padding may follow the marker. A zip whose
+//! central directory repeats a name is refused naming that name.
 
 use crate::classify::classify;
 use crate::error::IngestError;
@@ -378,6 +384,7 @@ impl<'l> Collector<'l> {
                 });
             }
             notices.push(Notice {
+                kind: portcullis_core::NoticeKind::General,
                 level: NoticeLevel::Info,
                 path: Some(rel(&link.parts)),
                 message: format!(
@@ -434,6 +441,7 @@ impl<'l> Collector<'l> {
         for pair in folded.windows(2) {
             if pair[0].0 == pair[1].0 {
                 notices.push(Notice {
+                    kind: portcullis_core::NoticeKind::General,
                     level: NoticeLevel::Warning,
                     path: Some(pair[1].1.to_string()),
                     message: format!(
@@ -478,13 +486,41 @@ fn read_tar<R: Read>(c: &mut Collector<'_>, reader: R, format: Format) -> Result
             None => e.to_string(),
         },
     };
-    let mut archive = tar::Archive::new(reader);
+    let seen = Rc::new(std::cell::RefCell::new(HeaderSeen::default()));
+    let tracked = Tracker {
+        inner: reader,
+        pos: 0,
+        block: [0; 512],
+        seen: seen.clone(),
+    };
+    let mut archive = tar::Archive::new(tracked);
     let entries = archive.entries().map_err(|e| malformed(c, e))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| malformed(c, e))?;
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                // The failing header is not an entry yet; name it from the last header block
+                // read, not the previous entry.
+                if let Some(name) = seen.borrow().last_name.clone() {
+                    c.current = Some(name);
+                }
+                return Err(malformed(c, e));
+            }
+        };
         let header_type = entry.header().entry_type();
         if header_type.is_pax_global_extensions() || header_type.is_pax_local_extensions() {
             continue;
+        }
+        if let Some(real) = pax_sparse_name(&mut entry) {
+            let shown = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            c.current = Some(real.clone());
+            return Err(c.special(
+                &real,
+                &format!(
+                    "sparse file (pax GNU.sparse.* member stored as `{}`)",
+                    shorten(&shown)
+                ),
+            ));
         }
         let raw = match std::str::from_utf8(&entry.path_bytes()) {
             Ok(s) => s.to_string(),
@@ -553,11 +589,160 @@ fn read_tar<R: Read>(c: &mut Collector<'_>, reader: R, format: Format) -> Result
             }
         }
     }
-    c.current = None;
+    // The end-of-archive marker was read: only zero padding may follow it.
+    let last = c.current.take();
+    let mut rest = archive.into_inner();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = match rest.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(IngestError::Malformed {
+                    input: c.input.clone(),
+                    format: format.label(),
+                    reason: format!("after the end-of-archive marker: {e}"),
+                });
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        if let Some(i) = buf[..n].iter().position(|b| *b != 0) {
+            let offset = rest.pos - n as u64 + i as u64;
+            return Err(IngestError::TrailingData {
+                input: c.input.clone(),
+                after: last.map_or_else(|| "(no entry)".to_string(), |e| shorten(&e)),
+                offset,
+                hidden: seen.borrow().last_name.clone().map(|n| shorten(&n)),
+            });
+        }
+    }
     Ok(())
 }
 
+/// The real name of a pax sparse member (`GNU.sparse.name`, or the placeholder path when only
+/// the map keys are present), or `None` when the entry is not sparse.
+fn pax_sparse_name<R: Read>(entry: &mut tar::Entry<'_, R>) -> Option<String> {
+    let exts = entry.pax_extensions().ok().flatten()?;
+    let mut sparse = false;
+    let mut name = None;
+    for ext in exts.flatten() {
+        let key = ext.key_bytes();
+        if key.starts_with(b"GNU.sparse.") {
+            sparse = true;
+            if key == b"GNU.sparse.name" {
+                name = Some(String::from_utf8_lossy(ext.value_bytes()).into_owned());
+            }
+        }
+    }
+    if !sparse {
+        return None;
+    }
+    Some(name.unwrap_or_else(|| String::from_utf8_lossy(&entry.path_bytes()).into_owned()))
+}
+
+/// What [`Tracker`] saw of the tar stream.
+#[derive(Default)]
+struct HeaderSeen {
+    /// Name in the last 512-byte block that was a well-formed tar header (valid checksum).
+    last_name: Option<String>,
+}
+
+/// Counts the bytes of a tar stream and remembers the name of the last header block, so an
+/// error raised while tar parses a header (a bad GNU sparse map) names that member, and data
+/// after the end-of-archive marker can be located.
+struct Tracker<R> {
+    inner: R,
+    pos: u64,
+    block: [u8; 512],
+    seen: Rc<std::cell::RefCell<HeaderSeen>>,
+}
+
+impl<R: Read> Read for Tracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut data = &buf[..n];
+        while !data.is_empty() {
+            let at = (self.pos % 512) as usize;
+            let take = data.len().min(512 - at);
+            self.block[at..at + take].copy_from_slice(&data[..take]);
+            self.pos += take as u64;
+            data = &data[take..];
+            if at + take == 512
+                && let Some(name) = header_name(&self.block)
+            {
+                self.seen.borrow_mut().last_name = Some(name);
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The name of a tar header block (ustar prefix joined), when its checksum is valid.
+fn header_name(block: &[u8; 512]) -> Option<String> {
+    if block.iter().all(|b| *b == 0) {
+        return None;
+    }
+    let field = |r: std::ops::Range<usize>| {
+        let f = &block[r];
+        let end = f.iter().position(|b| *b == 0).unwrap_or(f.len());
+        &f[..end]
+    };
+    let octal = std::str::from_utf8(field(148..156)).ok()?;
+    let stored =
+        u32::from_str_radix(octal.trim_matches(|c: char| c == ' ' || c == '\0'), 8).ok()?;
+    let sum: u32 = block[..148]
+        .iter()
+        .chain(&block[156..])
+        .map(|b| u32::from(*b))
+        .sum::<u32>()
+        + 8 * 32;
+    if sum != stored {
+        return None;
+    }
+    let name = String::from_utf8_lossy(field(0..100)).into_owned();
+    let prefix = if &block[257..262] == b"ustar" && block[156] != b'S' {
+        String::from_utf8_lossy(field(345..500)).into_owned()
+    } else {
+        String::new()
+    };
+    Some(if prefix.is_empty() {
+        name
+    } else {
+        format!("{prefix}/{name}")
+    })
+}
+
 const S_IFMT: u32 = 0o170_000;
+
+/// The first name the zip's central directory lists twice. The zip crate indexes entries by
+/// name, so a repeated name is only visible in the raw directory: walk its records (at most
+/// `max` of them; zip64 directories are not walked and give `None`).
+fn repeated_zip_name(bytes: &[u8], max: usize) -> Option<String> {
+    let u16_at = |i: usize| Some(u16::from_le_bytes(bytes.get(i..i + 2)?.try_into().ok()?));
+    let u32_at = |i: usize| Some(u32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
+    let tail = bytes.len().saturating_sub(22 + 65_535);
+    let eocd = (tail..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&i| bytes[i..].starts_with(b"PK\x05\x06"))?;
+    let mut at = usize::try_from(u32_at(eocd + 16)?).ok()?;
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..=max {
+        if !bytes.get(at..)?.starts_with(b"PK\x01\x02") {
+            return None;
+        }
+        let name_len = usize::from(u16_at(at + 28)?);
+        let extra = usize::from(u16_at(at + 30)?);
+        let comment = usize::from(u16_at(at + 32)?);
+        let name = bytes.get(at + 46..at + 46 + name_len)?;
+        if !seen.insert(name) {
+            return Some(String::from_utf8_lossy(name).into_owned());
+        }
+        at += 46 + name_len + extra + comment;
+    }
+    None
+}
 
 fn read_zip(c: &mut Collector<'_>, bytes: &[u8]) -> Result<(), IngestError> {
     let malformed = |c: &Collector<'_>, reason: String| IngestError::Malformed {
@@ -580,10 +765,14 @@ fn read_zip(c: &mut Collector<'_>, bytes: &[u8]) -> Result<(), IngestError> {
             max: c.limits.max_entries as u64,
         });
     }
+    // The zip crate keeps one index per name; refuse before either copy is read, naming it.
     if zip.has_duplicate_names() {
         return Err(IngestError::Duplicate {
             input: c.input.clone(),
-            entry: "(a name repeated in the zip central directory)".to_string(),
+            entry: repeated_zip_name(bytes, c.limits.max_entries).map_or_else(
+                || "(a name repeated in the zip central directory)".to_string(),
+                |n| shorten(&n),
+            ),
         });
     }
     for i in 0..zip.len() {

@@ -63,6 +63,17 @@ pub enum IngestError {
     #[error("{input}: entry `{entry}` refused: encrypted entries cannot be reviewed")]
     Encrypted { input: String, entry: String },
 
+    /// Non-zero bytes after the tar end-of-archive marker: other extractors would unpack them.
+    #[error("{input}: data after the end-of-archive marker refused: non-zero bytes at offset {offset} of the unpacked tar stream, after entry `{after}`{} (the archive must end at its end-of-archive blocks; `tar -i` and other extractors would unpack the rest)", hidden_at(.hidden, .after))]
+    TrailingData {
+        input: String,
+        /// The last entry before the marker.
+        after: String,
+        offset: u64,
+        /// The name of the last header seen in the trailing data, if it holds one.
+        hidden: Option<String>,
+    },
+
     #[error("{input}: entry `{entry}` appears more than once: ambiguous archive refused")]
     Duplicate { input: String, entry: String },
 
@@ -84,6 +95,13 @@ pub enum IngestError {
         compressed: u64,
         max_ratio: u64,
     },
+}
+
+fn hidden_at(hidden: &Option<String>, after: &str) -> String {
+    match hidden {
+        Some(h) if h != after => format!(" holding entry `{h}`"),
+        _ => String::new(),
+    }
 }
 
 fn at(entry: &Option<String>) -> String {

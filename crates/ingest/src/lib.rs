@@ -22,6 +22,7 @@ mod dir;
 mod error;
 mod limits;
 mod path;
+mod special;
 
 pub use archive::{Format, detect};
 pub use classify::classify;

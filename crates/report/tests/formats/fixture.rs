@@ -514,11 +514,13 @@ pub fn report() -> ScanReport {
         ],
         notices: vec![
             Notice {
+                kind: portcullis_core::NoticeKind::General,
                 level: NoticeLevel::Warning,
                 path: Some("dist/bundle.min.js".into()),
                 message: "skipped: file is larger than the 2 MiB analysis limit".into(),
             },
             Notice {
+                kind: portcullis_core::NoticeKind::General,
                 level: NoticeLevel::Info,
                 path: None,
                 message: "vulnerability database from 2026-11-20".into(),
@@ -551,6 +553,7 @@ pub fn hostile_report() -> ScanReport {
         .with_remediation("see `x` | <b>bold</b> \x07"),
     );
     r.notices.push(Notice {
+        kind: portcullis_core::NoticeKind::General,
         level: NoticeLevel::Error,
         path: Some(evil_path.into()),
         message: "parse error near \x1b[31m".into(),
