@@ -1571,6 +1571,15 @@ impl<'a, 'c> Engine<'a, 'c> {
                     {
                         self.export_val(&v);
                     }
+                    // `var api = exports; api.run = function (…) {…}`.
+                    if prop.is_some()
+                        && cur
+                            .name
+                            .as_deref()
+                            .is_some_and(|n| n == "exports" || n == "module.exports")
+                    {
+                        self.export_val(&v);
+                    }
                     self.store.insert(s, cur);
                 } else if id.name.as_str() == "exports" {
                     self.export_val(&v);
@@ -1714,6 +1723,19 @@ impl<'a, 'c> Engine<'a, 'c> {
             && let Some(q) = q
         {
             self.hidden_call(q, why, span);
+        }
+        // `util.promisify(f)` is `f`, returning a promise.
+        if matches!(
+            q,
+            Some("util.promisify" | "bluebird.promisify" | "pify" | "es6-promisify.promisify")
+        ) && let Some(f) = args.first()
+            && (f.name.is_some() || f.func.is_some())
+        {
+            return Val {
+                name: f.name.clone(),
+                func: f.func,
+                ..Val::default()
+            };
         }
         // `f.bind(thisArg)` is `f`.
         if m == Some("bind")
