@@ -2162,9 +2162,14 @@ impl<'a, 'c> Engine<'a, 'c> {
             {
                 continue;
             }
-            // Timers only evaluate strings: a function argument is fine.
+            // Timers evaluate only strings (and only in browsers; `setImmediate` never): a
+            // function, or outside browser code a value not known to be text (a callback
+            // parameter), is not code.
             if matches!(q, Some("setTimeout" | "setInterval" | "setImmediate"))
-                && args.first().is_some_and(|a| a.func.is_some())
+                && (q == Some("setImmediate")
+                    || args.first().is_some_and(|a| {
+                        a.func.is_some() || (!self.cx.ui && a.lit.is_none() && a.prefix.is_none())
+                    }))
             {
                 continue;
             }
@@ -2657,7 +2662,7 @@ impl<'a, 'c> Engine<'a, 'c> {
     }
 
     /// Marks the variables the facts are about as sanitized; returns what to put back.
-    fn assume(&mut self, facts: &[(Target<'a>, Fact)]) -> Vec<(SymbolId, Option<Val<'a>>, u64)> {
+    fn assume(&mut self, facts: &[(Target<'a>, Fact)]) -> Vec<Narrowed<'a>> {
         let mut saved = Vec::new();
         for (t, f) in facts {
             let Target::Ident(id) = t else { continue };
@@ -2681,18 +2686,21 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             let marked = v.taint.as_ref().map_or(0, |t| t.sanitized);
             self.store.insert(sym, v);
-            saved.push((sym, Some(old), marked));
+            saved.push((sym, Some(old), marked, None));
         }
         saved
     }
 
     /// Undoes [`Engine::assume`] for variables the branch did not reassign.
-    fn restore(&mut self, saved: Vec<(SymbolId, Option<Val<'a>>, u64)>) {
-        for (sym, old, marked) in saved.into_iter().rev() {
-            let unchanged = self
-                .store
-                .get(&sym)
-                .is_some_and(|v| v.taint.as_ref().is_some_and(|t| t.sanitized == marked));
+    fn restore(&mut self, saved: Vec<Narrowed<'a>>) {
+        for (sym, old, marked, prop) in saved.into_iter().rev() {
+            let unchanged = self.store.get(&sym).is_some_and(|v| {
+                let v = match prop {
+                    Some(p) => v.prop(p),
+                    None => Some(v),
+                };
+                v.is_some_and(|v| v.taint.as_ref().is_some_and(|t| t.sanitized == marked))
+            });
             if unchanged && let Some(old) = old {
                 self.store.insert(sym, old);
             }
@@ -3109,6 +3117,10 @@ fn decoded_literal<'a>(q: Option<&str>, args: &[Val<'a>]) -> Option<Val<'a>> {
     v.flags |= F_DECODED;
     Some(v)
 }
+
+/// A variable (or one property of its object) narrowed by a guard: the value to put back,
+/// and the sanitized mask it was given (to see whether the branch reassigned it).
+type Narrowed<'a> = (SymbolId, Option<Val<'a>>, u64, Option<&'a str>);
 
 /// Whether a statement always leaves the enclosing block (`return`, `throw`, `break`,
 /// `continue`, or a block ending in one).
