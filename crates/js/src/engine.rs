@@ -14,7 +14,8 @@
 //!   through parameters, returns and callbacks within the module. Every function not reached
 //!   that way is evaluated once on its own; in library mode the exported ones get tainted
 //!   parameters.
-//! * **Bounds**: expression/statement nesting deeper than [`MAX_DEPTH`] is not descended into,
+//! * **Bounds**: files nesting deeper than the limits of [`crate::Config`] are never parsed
+//!   (`crate::depth`); expression/statement nesting deeper than [`MAX_DEPTH`] is not descended into,
 //!   same-file calls nest at most [`MAX_CALL_DEPTH`], and a step budget proportional to the
 //!   file size stops the analysis with a notice instead of running away.
 

@@ -8,9 +8,12 @@
 //! non-taint patterns (TLS off, weak crypto, JWT misuse, ReDoS), and records the capabilities
 //! the code exhibits (hosts contacted, processes spawned, files touched, environment read).
 //!
-//! Sources, sinks, sanitizers and patterns are data ([`spec`]): the built-in catalog is a set of
-//! TOML files compiled into the binary, and users add their own rules in the same format through
-//! `portcullis.toml` `[js]` ([`Config`]). [`run_rule_tests`] checks annotated fixtures
+//! Built-in rules are declared once each in [`rules`] (`declare_rule!`: id, severity, CWE, gate
+//! signals, docs, fixtures; [`RULES`] lists them). Sources, sinks, sanitizers and patterns are
+//! data ([`spec`]): the built-in catalog is a set of TOML files compiled into the binary, and
+//! users add their own rules in the same format through `portcullis.toml` `[js]` ([`Config`]).
+//! What is not analysed (too large, nested too deep, out of budget, unparsable) is a
+//! `js/not-analysed` / `js/parse-error` finding carrying the unanalysed-code signal. [`run_rule_tests`] checks annotated fixtures
 //! (`// ruleid: js/…`, `// ok: js/…`) the way `semgrep --test` does.
 
 mod by_design;
