@@ -14,7 +14,8 @@
 //!   through parameters, returns and callbacks within the module. Every function not reached
 //!   that way is evaluated once on its own; in library mode the exported ones get tainted
 //!   parameters.
-//! * **Bounds**: expression/statement nesting deeper than [`MAX_DEPTH`] is not descended into,
+//! * **Bounds**: files nesting deeper than the limits of [`crate::Config`] are never parsed
+//!   (`crate::depth`); expression/statement nesting deeper than [`MAX_DEPTH`] is not descended into,
 //!   same-file calls nest at most [`MAX_CALL_DEPTH`], and a step budget proportional to the
 //!   file size stops the analysis with a notice instead of running away.
 
@@ -1571,6 +1572,15 @@ impl<'a, 'c> Engine<'a, 'c> {
                     {
                         self.export_val(&v);
                     }
+                    // `var api = exports; api.run = function (…) {…}`.
+                    if prop.is_some()
+                        && cur
+                            .name
+                            .as_deref()
+                            .is_some_and(|n| n == "exports" || n == "module.exports")
+                    {
+                        self.export_val(&v);
+                    }
                     self.store.insert(s, cur);
                 } else if id.name.as_str() == "exports" {
                     self.export_val(&v);
@@ -1714,6 +1724,19 @@ impl<'a, 'c> Engine<'a, 'c> {
             && let Some(q) = q
         {
             self.hidden_call(q, why, span);
+        }
+        // `util.promisify(f)` is `f`, returning a promise.
+        if matches!(
+            q,
+            Some("util.promisify" | "bluebird.promisify" | "pify" | "es6-promisify.promisify")
+        ) && let Some(f) = args.first()
+            && (f.name.is_some() || f.func.is_some())
+        {
+            return Val {
+                name: f.name.clone(),
+                func: f.func,
+                ..Val::default()
+            };
         }
         // `f.bind(thisArg)` is `f`.
         if m == Some("bind")
@@ -2140,9 +2163,14 @@ impl<'a, 'c> Engine<'a, 'c> {
             {
                 continue;
             }
-            // Timers only evaluate strings: a function argument is fine.
+            // Timers evaluate only strings (and only in browsers; `setImmediate` never): a
+            // function, or outside browser code a value not known to be text (a callback
+            // parameter), is not code.
             if matches!(q, Some("setTimeout" | "setInterval" | "setImmediate"))
-                && args.first().is_some_and(|a| a.func.is_some())
+                && (q == Some("setImmediate")
+                    || args.first().is_some_and(|a| {
+                        a.func.is_some() || (!self.cx.ui && a.lit.is_none() && a.prefix.is_none())
+                    }))
             {
                 continue;
             }
@@ -2635,7 +2663,7 @@ impl<'a, 'c> Engine<'a, 'c> {
     }
 
     /// Marks the variables the facts are about as sanitized; returns what to put back.
-    fn assume(&mut self, facts: &[(Target<'a>, Fact)]) -> Vec<(SymbolId, Option<Val<'a>>, u64)> {
+    fn assume(&mut self, facts: &[(Target<'a>, Fact)]) -> Vec<Narrowed<'a>> {
         let mut saved = Vec::new();
         for (t, f) in facts {
             let Target::Ident(id) = t else { continue };
@@ -2659,18 +2687,21 @@ impl<'a, 'c> Engine<'a, 'c> {
             }
             let marked = v.taint.as_ref().map_or(0, |t| t.sanitized);
             self.store.insert(sym, v);
-            saved.push((sym, Some(old), marked));
+            saved.push((sym, Some(old), marked, None));
         }
         saved
     }
 
     /// Undoes [`Engine::assume`] for variables the branch did not reassign.
-    fn restore(&mut self, saved: Vec<(SymbolId, Option<Val<'a>>, u64)>) {
-        for (sym, old, marked) in saved.into_iter().rev() {
-            let unchanged = self
-                .store
-                .get(&sym)
-                .is_some_and(|v| v.taint.as_ref().is_some_and(|t| t.sanitized == marked));
+    fn restore(&mut self, saved: Vec<Narrowed<'a>>) {
+        for (sym, old, marked, prop) in saved.into_iter().rev() {
+            let unchanged = self.store.get(&sym).is_some_and(|v| {
+                let v = match prop {
+                    Some(p) => v.prop(p),
+                    None => Some(v),
+                };
+                v.is_some_and(|v| v.taint.as_ref().is_some_and(|t| t.sanitized == marked))
+            });
             if unchanged && let Some(old) = old {
                 self.store.insert(sym, old);
             }
@@ -3087,6 +3118,10 @@ fn decoded_literal<'a>(q: Option<&str>, args: &[Val<'a>]) -> Option<Val<'a>> {
     v.flags |= F_DECODED;
     Some(v)
 }
+
+/// A variable (or one property of its object) narrowed by a guard: the value to put back,
+/// and the sanitized mask it was given (to see whether the branch reassigned it).
+type Narrowed<'a> = (SymbolId, Option<Val<'a>>, u64, Option<&'a str>);
 
 /// Whether a statement always leaves the enclosing block (`return`, `throw`, `break`,
 /// `continue`, or a block ending in one).

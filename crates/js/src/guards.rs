@@ -66,6 +66,18 @@ fn walk<'a>(
             walk(&l.left, truthy, regex, out, depth + 1);
             walk(&l.right, truthy, regex, out, depth + 1);
         }
+        // `x && !ok(x)` false: `x` is falsy (harmless) or `ok(x)` holds.
+        Expression::LogicalExpression(l) if l.operator == LogicalOperator::And && !truthy => {
+            let mut right = Vec::new();
+            walk(&l.right, false, regex, &mut right, depth + 1);
+            out.extend(right.into_iter().filter(|(t, _)| match t {
+                Target::Ident(id) => matches!(
+                    l.left.get_inner_expression(),
+                    Expression::Identifier(x) if x.name == id.name
+                ),
+                Target::Expr(e) => same(&l.left, e, 0),
+            }));
+        }
         Expression::BinaryExpression(b) => {
             let eq = matches!(
                 b.operator,
@@ -116,6 +128,21 @@ fn push<'a>(e: &'a Expression<'a>, fact: Fact, out: &mut Vec<(Target<'a>, Fact)>
         other @ (Expression::StaticMemberExpression(_)
         | Expression::ComputedMemberExpression(_)) => out.push((Target::Expr(other), fact)),
         _ => {}
+    }
+}
+
+/// Structural equality of identifiers and static member chains (`opts.name`).
+fn same(a: &Expression<'_>, b: &Expression<'_>, depth: u32) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    match (a.get_inner_expression(), b.get_inner_expression()) {
+        (Expression::Identifier(x), Expression::Identifier(y)) => x.name == y.name,
+        (Expression::StaticMemberExpression(x), Expression::StaticMemberExpression(y)) => {
+            x.property.name == y.property.name && same(&x.object, &y.object, depth + 1)
+        }
+        (Expression::ThisExpression(_), Expression::ThisExpression(_)) => true,
+        _ => false,
     }
 }
 

@@ -8,9 +8,12 @@
 //! non-taint patterns (TLS off, weak crypto, JWT misuse, ReDoS), and records the capabilities
 //! the code exhibits (hosts contacted, processes spawned, files touched, environment read).
 //!
-//! Sources, sinks, sanitizers and patterns are data ([`spec`]): the built-in catalog is a set of
-//! TOML files compiled into the binary, and users add their own rules in the same format through
-//! `portcullis.toml` `[js]` ([`Config`]). [`run_rule_tests`] checks annotated fixtures
+//! Built-in rules are declared once each in [`rules`] (`declare_rule!`: id, severity, CWE, gate
+//! signals, docs, fixtures; [`RULES`] lists them). Sources, sinks, sanitizers and patterns are
+//! data ([`spec`]): the built-in catalog is a set of TOML files compiled into the binary, and
+//! users add their own rules in the same format through `portcullis.toml` `[js]` ([`Config`]).
+//! What is not analysed (too large, nested too deep, out of budget, unparsable) is a
+//! `js/not-analysed` / `js/parse-error` finding carrying the unanalysed-code signal. [`run_rule_tests`] checks annotated fixtures
 //! (`// ruleid: js/…`, `// ok: js/…`) the way `semgrep --test` does.
 
 mod by_design;
@@ -141,7 +144,7 @@ impl Default for Config {
         Config {
             max_file_bytes: 4 * 1024 * 1024,
             max_nesting: 400,
-            max_chain: 2000,
+            max_chain: 20_000,
             budget_per_byte: 24,
             library_mode: LibraryMode::Auto,
             disable: Vec::new(),
@@ -158,8 +161,13 @@ impl Default for Config {
     }
 }
 
-/// Stack size of the thread each file is analysed on.
-pub const ANALYSIS_STACK: usize = 64 * 1024 * 1024;
+/// Stack size of the thread a deeply nested file is analysed on: enough for the parser and
+/// the semantic pass at [`Config::max_chain`] levels in a debug build (the memory is
+/// reserved, not committed, until used).
+pub const ANALYSIS_STACK: usize = 256 * 1024 * 1024;
+/// Files nesting at most this deep are analysed on the caller's thread.
+const SHALLOW_BRACKETS: usize = 64;
+const SHALLOW_CHAIN: usize = 256;
 
 /// The `js` analyzer.
 #[derive(Debug)]
@@ -221,11 +229,19 @@ impl JsAnalyzer {
     /// stack of [`ANALYSIS_STACK`] bytes, which the depth pre-check ([`Config::max_nesting`],
     /// [`Config::max_chain`]) keeps far from full whatever the caller's stack is.
     pub fn analyze_text(&self, path: &str, text: &str, extension: Option<&Extension>) -> Output {
+        // Shallow files (nearly all) run on the caller's thread, as they always could; only
+        // deep ones pay for a thread with a large stack.
+        let depth = (text.len() <= self.cfg.max_file_bytes).then(|| depth::scan(text));
+        if depth.is_some_and(|d| d.brackets <= SHALLOW_BRACKETS && d.chain <= SHALLOW_CHAIN) {
+            return self.analyze_on_this_thread(path, text, extension, depth);
+        }
         let run = std::thread::scope(|s| {
             std::thread::Builder::new()
                 .name("portcullis-js".into())
                 .stack_size(ANALYSIS_STACK)
-                .spawn_scoped(s, || self.analyze_on_this_thread(path, text, extension))
+                .spawn_scoped(s, || {
+                    self.analyze_on_this_thread(path, text, extension, depth)
+                })
                 .map(|h| h.join())
         });
         match run {
@@ -246,11 +262,13 @@ impl JsAnalyzer {
         }
     }
 
+    /// `depth`: the pre-check of `text`, when already computed.
     fn analyze_on_this_thread(
         &self,
         path: &str,
         text: &str,
         extension: Option<&Extension>,
+        depth: Option<depth::Depth>,
     ) -> Output {
         let mut out = Output::default();
         if text.len() > self.cfg.max_file_bytes {
@@ -286,7 +304,10 @@ impl JsAnalyzer {
         } else {
             text
         };
-        let depth = depth::scan(js);
+        let depth = match depth {
+            Some(d) if !is_html => d,
+            _ => depth::scan(js),
+        };
         if depth.brackets > self.cfg.max_nesting || depth.chain > self.cfg.max_chain {
             let (what, deep, at, limit, key) = if depth.brackets > self.cfg.max_nesting {
                 let d = depth.brackets;
