@@ -305,6 +305,13 @@ const NON_SECRET_WORDS: &[&str] = &[
     "toor",
 ];
 
+/// One of the words that are values of secret-named keys but never secrets
+/// (`password`, `true`, `bearer`, well-known default passwords), any case.
+pub fn is_non_secret_word(value: &str) -> bool {
+    let l = value.trim().to_ascii_lowercase();
+    NON_SECRET_WORDS.contains(&l.as_str())
+}
+
 /// A dependency version range (`^0.3.2`, `~1.1.3`, `>=5.3.0 <6`, `0.3.x`, `*`,
 /// `workspace:^`, `npm:pkg@^1`): what a `package.json` dependency entry holds, never a
 /// password.

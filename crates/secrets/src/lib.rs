@@ -308,7 +308,9 @@ impl SecretsAnalyzer {
         if self.disabled.get(r).copied().unwrap_or(true) {
             return false;
         }
-        if (kind == FileKind::Lockfile || context::is_vendored_tool(path))
+        if (kind == FileKind::Lockfile
+            || context::is_vendored_tool(path)
+            || context::is_label_or_build_file(path))
             && matches!(rule.spec.kind, RuleKind::Generic | RuleKind::Extract)
         {
             // Lockfiles are integrity hashes and registry URLs: only formats with a fixed
@@ -390,6 +392,13 @@ impl SecretsAnalyzer {
                         continue;
                     };
                     if !kv::accept(class, secret, quote, context::is_code(path, kind)) {
+                        continue;
+                    }
+                    // A URL query parameter (`badge.svg?token=…`): public read-only
+                    // tokens of badges and embeds are short; real ones are long.
+                    let in_query =
+                        key.0 > 0 && matches!(text.as_bytes().get(key.0 - 1), Some(b'?' | b'&'));
+                    if in_query && secret.len() < 16 {
                         continue;
                     }
                 }
