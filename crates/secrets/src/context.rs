@@ -132,19 +132,22 @@ pub fn is_vendored_tool(path: &str) -> bool {
         || p.ends_with(".pnp.loader.mjs")
 }
 
-/// Files whose values under credential-named keys are never credentials: translations
-/// (`locales/de/x.json`: `"password": "Passwort"`), build caches (`.tsbuildinfo`: content
-/// hashes named `signature`), style sheets (`input[type=password]`).
-pub fn is_label_or_build_file(path: &str) -> bool {
-    let p = path.to_ascii_lowercase();
-    let name = p.rsplit('/').next().unwrap_or(&p);
-    if name.ends_with(".tsbuildinfo")
+/// Files whose values under credential-named keys are never credentials: build caches
+/// (`.tsbuildinfo`: content hashes named `signature`), style sheets
+/// (`input[type=password]`).
+pub fn is_build_or_style_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    name.ends_with(".tsbuildinfo")
         || [".css", ".scss", ".sass", ".less", ".styl"]
             .iter()
             .any(|e| name.ends_with(e))
-    {
-        return true;
-    }
+}
+
+/// Translation files (`locales/de/x.json`): the value of `"password"` is the word for
+/// "password" in another language, so only values shaped like generated keys count.
+pub fn is_locale_file(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    let name = p.rsplit('/').next().unwrap_or(&p);
     let translation = [".json", ".yml", ".yaml", ".properties", ".po", ".js", ".ts"]
         .iter()
         .any(|e| name.ends_with(e));

@@ -156,7 +156,11 @@ pub fn pair_at(hay: &[u8], ks: usize, ke: usize) -> Option<Pair> {
         while j < hay.len()
             && j - vs <= MAX_VALUE
             && get(j).is_some_and(|c| {
-                !c.is_ascii_whitespace() && c != q && c != b'\\' && !matches!(c, b',' | b';')
+                !c.is_ascii_whitespace()
+                    && c != q
+                    && !is_quote(c)
+                    && c != b'\\'
+                    && !matches!(c, b',' | b';')
             })
         {
             j += 1;

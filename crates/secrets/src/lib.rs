@@ -310,7 +310,7 @@ impl SecretsAnalyzer {
         }
         if (kind == FileKind::Lockfile
             || context::is_vendored_tool(path)
-            || context::is_label_or_build_file(path))
+            || context::is_build_or_style_file(path))
             && matches!(rule.spec.kind, RuleKind::Generic | RuleKind::Extract)
         {
             // Lockfiles are integrity hashes and registry URLs: only formats with a fixed
@@ -427,6 +427,13 @@ impl SecretsAnalyzer {
                 && text
                     .get(m.whole.0..m.secret.0)
                     .is_some_and(filter::is_non_secret_key)
+            {
+                continue;
+            }
+            // A translation's value is a word unless it is shaped like a generated key.
+            if matches!(spec.kind, RuleKind::Generic | RuleKind::Extract)
+                && context::is_locale_file(path)
+                && !filter::looks_generated(secret)
             {
                 continue;
             }
