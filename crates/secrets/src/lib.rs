@@ -678,6 +678,9 @@ impl SecretsAnalyzer {
         }
         if let Verification::Invalid = result {
             f.confidence = Confidence::Low;
+            // The provider says it is not live (revoked, or never was): its format alone no
+            // longer makes it a verified secret.
+            f.signals.retain(|s| *s != Signal::VerifiedSecret);
         }
     }
 }
