@@ -7,7 +7,10 @@ F row is a false positive; X rows are ignored. Reports recall (all, and without 
 category) and precision over labelled lines, per category, and optionally the same for
 detect-secrets (--detect-secrets, needs bench/.venv).
 
-usage: bench/secrets/creddata_eval.py [--data DIR] [--bin PATH] [--detect-secrets] [--misses N]
+`--loro` adds the leave-one-repository-out figures (scripts/secrets_loro.py: per held-out
+repository, as shipped and with the rule selection tuned on the five others).
+
+usage: bench/secrets/creddata_eval.py [--data DIR] [--bin PATH] [--detect-secrets] [--gitleaks] [--loro] [--misses N]
 """
 import argparse, csv, glob, json, os, subprocess, sys, tempfile, time
 from collections import defaultdict
@@ -116,6 +119,7 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("SCAN_DIR_BIN", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", os.environ.get("CARGO_TARGET_DIR", "target"), "release", "examples", "scan_dir")))
     ap.add_argument("--detect-secrets", action="store_true")
     ap.add_argument("--gitleaks", action="store_true")
+    ap.add_argument("--loro", action="store_true", help="also print leave-one-repository-out figures")
     ap.add_argument("--misses", type=int, default=0, help="print this many missed T lines and false positives")
     a = ap.parse_args()
     data = os.path.abspath(a.data)
@@ -159,6 +163,11 @@ def main():
         per_cat, _ = score(rows, gl_hits, "gitleaks")
         for cat, (f, t) in sorted(per_cat.items(), key=lambda kv: -kv[1][1]):
             print(f"    {cat:40s} {f:4d}/{t:<4d}")
+
+
+    if a.loro:
+        print("-- leave-one-repository-out")
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "secrets_loro.py"), "--data", data, "--bin", a.bin], check=True)
 
 
 if __name__ == "__main__":

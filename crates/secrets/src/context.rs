@@ -132,6 +132,34 @@ pub fn is_vendored_tool(path: &str) -> bool {
         || p.ends_with(".pnp.loader.mjs")
 }
 
+/// Files whose values under credential-named keys are never credentials: build caches
+/// (`.tsbuildinfo`: content hashes named `signature`), style sheets
+/// (`input[type=password]`).
+pub fn is_build_or_style_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    name.ends_with(".tsbuildinfo")
+        || [".css", ".scss", ".sass", ".less", ".styl"]
+            .iter()
+            .any(|e| name.ends_with(e))
+}
+
+/// Translation files (`locales/de/x.json`): the value of `"password"` is the word for
+/// "password" in another language, so only values shaped like generated keys count.
+pub fn is_locale_file(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    let name = p.rsplit('/').next().unwrap_or(&p);
+    let translation = [".json", ".yml", ".yaml", ".properties", ".po", ".js", ".ts"]
+        .iter()
+        .any(|e| name.ends_with(e));
+    translation
+        && p.split('/').any(|seg| {
+            matches!(
+                seg,
+                "locales" | "locale" | "i18n" | "l10n" | "lang" | "langs" | "translations" | "nls"
+            )
+        })
+}
+
 /// The bundled dependency a path belongs to: the package after the last `node_modules/`
 /// (`smtp-server`, `@scope/name`); `None` outside `node_modules/`.
 pub fn bundled_dependency(path: &str) -> Option<&str> {
@@ -184,7 +212,11 @@ pub fn bundled_dependency_test_key(path: &str, is_test: bool, text: &str, pos: u
 pub fn is_code(path: &str, kind: FileKind) -> bool {
     if matches!(
         kind,
-        FileKind::JavaScript | FileKind::TypeScript | FileKind::TypeDeclaration | FileKind::Html
+        FileKind::JavaScript
+            | FileKind::TypeScript
+            | FileKind::TypeDeclaration
+            | FileKind::Html
+            | FileKind::SourceMap
     ) {
         return true;
     }

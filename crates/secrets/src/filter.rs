@@ -305,6 +305,23 @@ const NON_SECRET_WORDS: &[&str] = &[
     "toor",
 ];
 
+/// One of the words that are values of secret-named keys but never secrets
+/// (`password`, `true`, `bearer`, well-known default passwords), any case.
+pub fn is_non_secret_word(value: &str) -> bool {
+    let l = value.trim().to_ascii_lowercase();
+    NON_SECRET_WORDS.contains(&l.as_str())
+}
+
+/// Shaped like a generated key rather than a word: 16+ characters, digits and letters,
+/// 3.5+ bits of entropy per character.
+pub fn looks_generated(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.len() >= 16
+        && b.iter().any(u8::is_ascii_digit)
+        && b.iter().any(u8::is_ascii_alphabetic)
+        && shannon_entropy(b) >= 3.5
+}
+
 /// A dependency version range (`^0.3.2`, `~1.1.3`, `>=5.3.0 <6`, `0.3.x`, `*`,
 /// `workspace:^`, `npm:pkg@^1`): what a `package.json` dependency entry holds, never a
 /// password.

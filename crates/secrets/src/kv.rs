@@ -78,6 +78,15 @@ pub fn pair_at(hay: &[u8], ks: usize, ke: usize) -> Option<Pair> {
     if a > 0 && get(a - 1) == Some(b'/') {
         return None;
     }
+    // `type="password"`, `[type=password]`: the word is a value here, not a key.
+    if a > 0 {
+        let before = |n: usize| a.checked_sub(n).and_then(get);
+        let q = before(1).is_some_and(is_quote);
+        let prev = if q { before(2) } else { before(1) };
+        if matches!(prev, Some(b'=')) || q && matches!(prev, Some(b':')) {
+            return None;
+        }
+    }
     let key = (a, b);
     let mut i = b;
     // Close the key: `"`, `'`, `\"` (escaped JSON), `']` (`process.env['X']`), `**`
@@ -111,7 +120,7 @@ pub fn pair_at(hay: &[u8], ks: usize, ke: usize) -> Option<Pair> {
         (Some(q), ..) if is_quote(q) && i > b => 0,
         _ => return None,
     };
-    if op_len == 0 && !sql_key(&hay[key.0..key.1]) {
+    if op_len == 0 && !(sql_key(&hay[key.0..key.1]) && sql_statement_line(hay, key.0)) {
         return None;
     }
     i = skip_ws(i + op_len);
@@ -147,7 +156,11 @@ pub fn pair_at(hay: &[u8], ks: usize, ke: usize) -> Option<Pair> {
         while j < hay.len()
             && j - vs <= MAX_VALUE
             && get(j).is_some_and(|c| {
-                !c.is_ascii_whitespace() && c != q && c != b'\\' && !matches!(c, b',' | b';')
+                !c.is_ascii_whitespace()
+                    && c != q
+                    && !is_quote(c)
+                    && c != b'\\'
+                    && !matches!(c, b',' | b';')
             })
         {
             j += 1;
@@ -227,6 +240,27 @@ pub fn pair_at(hay: &[u8], ks: usize, ke: usize) -> Option<Pair> {
         value: (vs, j),
         quote: Quote::Bare,
     })
+}
+
+/// The line holding byte `pos` starts an SQL statement that can set a password
+/// (`CREATE ROLE … PASSWORD '…'`, `ALTER USER … IDENTIFIED BY '…'`), not prose that
+/// mentions one.
+fn sql_statement_line(hay: &[u8], pos: usize) -> bool {
+    let lo = pos.saturating_sub(300);
+    let line_start = hay
+        .get(lo..pos)
+        .and_then(|b| memchr::memrchr(b'\n', b))
+        .map_or(lo, |i| lo + i + 1);
+    let line = hay.get(line_start..pos).unwrap_or(&[]);
+    let t: Vec<u8> = line
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b'('))
+        .take(12)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    [&b"create "[..], b"alter ", b"grant ", b"set password"]
+        .iter()
+        .any(|v| t.starts_with(v))
 }
 
 fn sql_key(key: &[u8]) -> bool {
@@ -342,6 +376,10 @@ const NOT_VALUE_KEYS: &[&str] = &[
 
 /// Whether `key` names a credential, and which kind.
 pub fn classify_key(key: &str) -> Option<KeyClass> {
+    // `$PWD`, `${OLDPWD}`: the shell's working directory, not a password.
+    if key.starts_with('$') && key.to_ascii_lowercase().contains("pwd") {
+        return None;
+    }
     let k = key.trim_start_matches('$');
     // The last segment of a member path is the key (`config.db.password`).
     let last = k.rsplit('.').next().unwrap_or(k);
@@ -394,7 +432,7 @@ pub fn classify_key(key: &str) -> Option<KeyClass> {
         "encryptionkey",
         "masterkey",
         "nonce",
-        "signature",
+        "oauthsignature",
         "credential",
         "bearer",
         "sessionkey",
@@ -476,6 +514,33 @@ pub fn accept(class: KeyClass, value: &str, quote: Quote, code: bool) -> bool {
     if v.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
+    // An e-mail address is an identity, not its password.
+    if let Some((user, host)) = v.split_once('@')
+        && !user.is_empty()
+        && host.contains('.')
+        && !host.contains('@')
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        return false;
+    }
+    // A bare value with call or grouping syntax is code (bundles, code held in strings).
+    if quote == Quote::Bare
+        && v.bytes()
+            .any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'\\'))
+    {
+        return false;
+    }
+    if filter::is_non_secret_word(v) {
+        return false;
+    }
+    // A credential word numbered (`token123`, `secret1`, `apikey42`): a test dummy.
+    let word = v.trim_end_matches(|c: char| c.is_ascii_digit());
+    if word.len() < v.len() && v.len() - word.len() <= 4 && filter::is_non_secret_word(word) {
+        return false;
+    }
     // A bare `$VAR`, `%VAR%`, `@Value`, `!Ref`, a template call.
     if v.starts_with(['$', '%', '@', '!', '&', '*', '=', '{', '[', '(', '<'])
         || v.ends_with(['(', ')', '{'])
@@ -499,11 +564,14 @@ pub fn accept(class: KeyClass, value: &str, quote: Quote, code: bool) -> bool {
             // Letters only, which the generic filter takes for identifiers and constant
             // names: still a password when it is not shaped like one (`PUCHXYFW`,
             // `fVQDGiyJjf` — capitals in runs, not starting camelCase words).
+            let capital_run = v
+                .as_bytes()
+                .windows(2)
+                .any(|w| w.iter().all(u8::is_ascii_uppercase));
             v.bytes().all(|b| b.is_ascii_alphabetic())
                 && (6..=24).contains(&len)
+                && capital_run
                 && !camel_identifier(v)
-                && !filter::is_single_case_word(v)
-                || v.bytes().all(|b| b.is_ascii_uppercase()) && (6..=20).contains(&len)
         }
         KeyClass::Token => {
             if filter::is_uuid(v) {
@@ -511,7 +579,18 @@ pub fn accept(class: KeyClass, value: &str, quote: Quote, code: bool) -> bool {
                 // credential; a bare id never gets here (id-like keys are excluded).
                 return true;
             }
+            // Generated values mix character classes (a lower-case hex token has digits);
+            // `abc=def=ghi` does not.
+            let classes = [
+                v.bytes().any(|b| b.is_ascii_lowercase()),
+                v.bytes().any(|b| b.is_ascii_uppercase()),
+                v.bytes().any(|b| b.is_ascii_digit()),
+            ]
+            .iter()
+            .filter(|&&x| x)
+            .count();
             len >= 8
+                && (classes >= 2 || len >= 20)
                 && filter::generic_value_plausible(v)
                 && filter::shannon_entropy(v.as_bytes()) >= 3.0
                 && !filter::is_single_case_word(v)
@@ -626,6 +705,11 @@ mod tests {
             ("const password = a + b;", "password"),
             ("GET /reset/password/abc", "password"),
             ("password::hash(x)", "password"),
+            ("input[type=\"password\"]:focus, a {}", "password"),
+            (
+                "// Allow only users with username 'testuser' and password 'secret'",
+                "password",
+            ),
         ] {
             assert_eq!(first(line, kw), None, "{line}");
         }
@@ -661,6 +745,7 @@ mod tests {
             "kid",
             "tokenType",
             "bypass",
+            "$PWD",
             "key",
         ] {
             assert_eq!(classify_key(k), None, "{k}");
@@ -691,5 +776,22 @@ mod tests {
         ));
         assert!(!accept(Token, "Bearer", Quote::Quoted, true));
         assert!(!accept(Token, "accessTokenValue", Quote::Quoted, true));
+        // Locale labels, e-mail identities, code in bundles.
+        assert!(!accept(Password, "Passwort", Quote::Quoted, false));
+        assert!(!accept(Password, "PASSWORD", Quote::Bare, false));
+        assert!(!accept(
+            Token,
+            "ubuntu@ubuntu-xenial.localdomain",
+            Quote::Bare,
+            false
+        ));
+        assert!(!accept(
+            Token,
+            "this.match(types$1.braceBarR",
+            Quote::Bare,
+            false
+        ));
+        assert!(!accept(Token, "token123", Quote::Quoted, true));
+        assert!(!accept(Token, "abc=def=ghi", Quote::Quoted, true));
     }
 }

@@ -308,7 +308,9 @@ impl SecretsAnalyzer {
         if self.disabled.get(r).copied().unwrap_or(true) {
             return false;
         }
-        if (kind == FileKind::Lockfile || context::is_vendored_tool(path))
+        if (kind == FileKind::Lockfile
+            || context::is_vendored_tool(path)
+            || context::is_build_or_style_file(path))
             && matches!(rule.spec.kind, RuleKind::Generic | RuleKind::Extract)
         {
             // Lockfiles are integrity hashes and registry URLs: only formats with a fixed
@@ -392,6 +394,13 @@ impl SecretsAnalyzer {
                     if !kv::accept(class, secret, quote, context::is_code(path, kind)) {
                         continue;
                     }
+                    // A URL query parameter (`badge.svg?token=…`): public read-only
+                    // tokens of badges and embeds are short; real ones are long.
+                    let in_query =
+                        key.0 > 0 && matches!(text.as_bytes().get(key.0 - 1), Some(b'?' | b'&'));
+                    if in_query && secret.len() < 16 {
+                        continue;
+                    }
                 }
             }
             if let Some(min) = spec.entropy
@@ -418,6 +427,13 @@ impl SecretsAnalyzer {
                 && text
                     .get(m.whole.0..m.secret.0)
                     .is_some_and(filter::is_non_secret_key)
+            {
+                continue;
+            }
+            // A translation's value is a word unless it is shaped like a generated key.
+            if matches!(spec.kind, RuleKind::Generic | RuleKind::Extract)
+                && context::is_locale_file(path)
+                && !filter::looks_generated(secret)
             {
                 continue;
             }
@@ -662,6 +678,9 @@ impl SecretsAnalyzer {
         }
         if let Verification::Invalid = result {
             f.confidence = Confidence::Low;
+            // The provider says it is not live (revoked, or never was): its format alone no
+            // longer makes it a verified secret.
+            f.signals.retain(|s| *s != Signal::VerifiedSecret);
         }
     }
 }

@@ -431,6 +431,9 @@ fn verification_plumbing_with_a_fake_verifier() {
     if expected == "valid" {
         assert_eq!(f.severity, Severity::Critical);
     }
+    use portcullis_core::rule::Signal;
+    assert!(f.has_signal(Signal::HardCodedSecret));
+    assert_eq!(f.has_signal(Signal::VerifiedSecret), expected == "valid");
 }
 
 #[test]
