@@ -126,7 +126,7 @@ pub struct Facts {
     pub imports: Vec<(String, Span)>,
     /// Javascript-obfuscator style names (`_0x1a2b`) seen.
     pub hex_names: usize,
-    /// `\xNN` / `\uNNNN` escapes in the source text.
+    /// `\xNN` escapes in the source text.
     pub escapes: usize,
     /// Dean Edwards' packer or JSFuck-like text.
     pub packed: bool,
@@ -242,8 +242,8 @@ fn module_name(spec: &str) -> String {
 impl Collector {
     fn scan_text(&mut self, text: &str) {
         let bytes = text.as_bytes();
-        self.facts.escapes = memchr::memmem::find_iter(bytes, b"\\x").count()
-            + memchr::memmem::find_iter(bytes, b"\\u").count();
+        // `\u` escapes are everywhere in Unicode-aware regexes; `\xNN` runs are the obfuscator's.
+        self.facts.escapes = memchr::memmem::find_iter(bytes, b"\\x").count();
         self.facts.packed = text.contains("eval(function(p,a,c,k,e,")
             || (text.len() > 2000
                 && text.bytes().filter(|b| b"[]()!+".contains(b)).count() * 10 > text.len() * 9);
@@ -723,13 +723,11 @@ impl<'a> Visit<'a> for Collector {
             && matches!(
                 c.callee.as_str(),
                 "JSON.stringify"
-                    | "Object.keys"
                     | "Object.entries"
                     | "Object.values"
                     | "querystring.stringify"
                     | "qs.stringify"
                     | "util.inspect"
-                    | "Object.assign"
             )
             && c.args
                 .iter()
