@@ -39,6 +39,18 @@ fn main() {
             }
         }
         for f in out.findings {
+            // What would decide a reject under a signal-reading gate, for hand-checking.
+            if !f.signals.is_empty() {
+                let signals: Vec<&str> = f.signals.iter().map(|s| s.as_str()).collect();
+                println!(
+                    "{} {}: {} [{}] {}",
+                    p.source,
+                    f.location.path,
+                    f.rule_id,
+                    signals.join(","),
+                    f.message
+                );
+            }
             *by_rule.entry(f.rule_id).or_default() += 1;
         }
     }

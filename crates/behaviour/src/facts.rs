@@ -655,7 +655,7 @@ impl<'a> Visit<'a> for Collector {
                 && p.property.name == "prototype"
                 && let Some(root) = self.qualify(&p.object)
                 && let Some(method) = m.static_property_name()
-                && root_is_import(&root, &p.object)
+                && self.is_imported(&root)
             {
                 self.facts.proto_writes.push(ProtoWrite {
                     target: format!("{root}.prototype.{method}"),
@@ -705,7 +705,7 @@ impl<'a> Visit<'a> for Collector {
                 .map(Expression::get_inner_expression)
             && p.property.name == "prototype"
             && let Some(root) = self.qualify(&p.object)
-            && root_is_import(&root, &p.object)
+            && self.is_imported(&root)
             && let Some((method, _)) = it
                 .arguments
                 .get(1)
@@ -879,27 +879,14 @@ impl Collector {
     }
 }
 
-/// Whether a qualified root names something imported (not a local class, not a global):
-/// the binding resolved to a module path that differs from the plain identifier.
-fn root_is_import(root: &str, obj: &Expression<'_>) -> bool {
-    let first = match obj.get_inner_expression() {
-        Expression::Identifier(id) => id.name.as_str().to_string(),
-        Expression::StaticMemberExpression(m) => {
-            match m.get_first_object().get_inner_expression() {
-                Expression::Identifier(id) => id.name.as_str().to_string(),
-                _ => return false,
-            }
-        }
-        _ => return false,
-    };
-    let module = root.split('.').next().unwrap_or(root);
-    // A resolved binding that is not the identifier itself and not a relative file.
-    (root != first && !root.starts_with(&format!("{first}.")) || module != first)
-        && !root.starts_with('.')
-        && !root.starts_with('/')
-        && ![
-            "Object", "Array", "String", "Function", "Promise", "Number", "Date", "RegExp",
-            "Error", "this",
-        ]
-        .contains(&module)
+impl Collector {
+    /// Whether a qualified name starts at a package this file `require`s or imports (not a
+    /// relative file, not a local class, not a parameter of a minified bundle).
+    fn is_imported(&self, root: &str) -> bool {
+        self.facts.imports.iter().any(|(m, _)| {
+            !m.starts_with('.')
+                && !m.starts_with('/')
+                && (root == m || root.starts_with(&format!("{m}.")))
+        })
+    }
 }
