@@ -126,7 +126,7 @@ pub struct Facts {
     pub imports: Vec<(String, Span)>,
     /// Javascript-obfuscator style names (`_0x1a2b`) seen.
     pub hex_names: usize,
-    /// `\xNN` / `\uNNNN` escapes in the source text.
+    /// `\xNN` escapes in the source text.
     pub escapes: usize,
     /// Dean Edwards' packer or JSFuck-like text.
     pub packed: bool,
@@ -242,8 +242,8 @@ fn module_name(spec: &str) -> String {
 impl Collector {
     fn scan_text(&mut self, text: &str) {
         let bytes = text.as_bytes();
-        self.facts.escapes = memchr::memmem::find_iter(bytes, b"\\x").count()
-            + memchr::memmem::find_iter(bytes, b"\\u").count();
+        // `\u` escapes are everywhere in Unicode-aware regexes; `\xNN` runs are the obfuscator's.
+        self.facts.escapes = memchr::memmem::find_iter(bytes, b"\\x").count();
         self.facts.packed = text.contains("eval(function(p,a,c,k,e,")
             || (text.len() > 2000
                 && text.bytes().filter(|b| b"[]()!+".contains(b)).count() * 10 > text.len() * 9);
@@ -655,7 +655,7 @@ impl<'a> Visit<'a> for Collector {
                 && p.property.name == "prototype"
                 && let Some(root) = self.qualify(&p.object)
                 && let Some(method) = m.static_property_name()
-                && root_is_import(&root, &p.object)
+                && self.is_imported(&root)
             {
                 self.facts.proto_writes.push(ProtoWrite {
                     target: format!("{root}.prototype.{method}"),
@@ -705,7 +705,7 @@ impl<'a> Visit<'a> for Collector {
                 .map(Expression::get_inner_expression)
             && p.property.name == "prototype"
             && let Some(root) = self.qualify(&p.object)
-            && root_is_import(&root, &p.object)
+            && self.is_imported(&root)
             && let Some((method, _)) = it
                 .arguments
                 .get(1)
@@ -723,13 +723,11 @@ impl<'a> Visit<'a> for Collector {
             && matches!(
                 c.callee.as_str(),
                 "JSON.stringify"
-                    | "Object.keys"
                     | "Object.entries"
                     | "Object.values"
                     | "querystring.stringify"
                     | "qs.stringify"
                     | "util.inspect"
-                    | "Object.assign"
             )
             && c.args
                 .iter()
@@ -881,27 +879,14 @@ impl Collector {
     }
 }
 
-/// Whether a qualified root names something imported (not a local class, not a global):
-/// the binding resolved to a module path that differs from the plain identifier.
-fn root_is_import(root: &str, obj: &Expression<'_>) -> bool {
-    let first = match obj.get_inner_expression() {
-        Expression::Identifier(id) => id.name.as_str().to_string(),
-        Expression::StaticMemberExpression(m) => {
-            match m.get_first_object().get_inner_expression() {
-                Expression::Identifier(id) => id.name.as_str().to_string(),
-                _ => return false,
-            }
-        }
-        _ => return false,
-    };
-    let module = root.split('.').next().unwrap_or(root);
-    // A resolved binding that is not the identifier itself and not a relative file.
-    (root != first && !root.starts_with(&format!("{first}.")) || module != first)
-        && !root.starts_with('.')
-        && !root.starts_with('/')
-        && ![
-            "Object", "Array", "String", "Function", "Promise", "Number", "Date", "RegExp",
-            "Error", "this",
-        ]
-        .contains(&module)
+impl Collector {
+    /// Whether a qualified name starts at a package this file `require`s or imports (not a
+    /// relative file, not a local class, not a parameter of a minified bundle).
+    fn is_imported(&self, root: &str) -> bool {
+        self.facts.imports.iter().any(|(m, _)| {
+            !m.starts_with('.')
+                && !m.starts_with('/')
+                && (root == m || root.starts_with(&format!("{m}.")))
+        })
+    }
 }

@@ -226,6 +226,35 @@ pub static INSTALL_RULES: &[&Rule] = &[
     &EXTENSION_INSTALL_HOOK,
 ];
 
+/// Credential files whose mention in install-time code that reads the home directory makes
+/// the read critical.
+const CREDENTIAL_FILES: &[&str] = &[
+    ".npmrc",
+    ".ssh",
+    "id_rsa",
+    ".aws",
+    ".git-credentials",
+    ".netrc",
+    ".docker/config",
+    ".kube/config",
+    "local storage",
+    "login data",
+];
+/// Write targets that make planted code run later.
+const PERSISTENCE: &[&str] = &[
+    ".bashrc",
+    ".zshrc",
+    ".profile",
+    ".bash_profile",
+    "crontab",
+    "/cron",
+    "launchagents",
+    "start menu/programs/startup",
+    "autostart",
+    ".git/hooks",
+    "/etc/",
+];
+
 /// One install-time file with how it is reached.
 struct Visited {
     path: String,
@@ -482,11 +511,20 @@ fn judge(
         } else {
             &[]
         };
+        // Secrets and credential files are the stealer's haul; the home directory or the
+        // host name alone is reconnaissance.
+        let secrets = harvesting
+            || f.env_reads
+                .iter()
+                .any(|r| r.name.as_deref().is_none_or(api::is_sensitive_env))
+            || f.strings
+                .iter()
+                .any(|l| CREDENTIAL_FILES.iter().any(|c| norm(&l.value).contains(c)));
         emit(
             &INSTALL_SENSITIVE_READ,
             *span,
             format!("install-time code reads {}", what.join(", ")),
-            None,
+            secrets.then_some(Severity::Critical),
             extra,
         );
     }
@@ -510,6 +548,10 @@ fn judge(
                 .iter()
                 .any(|r| r.span.start >= t.span.start && r.span.end <= t.span.end);
         if absolute || climbs || home {
+            // Shell profiles, autostart entries and hooks run the planted code later.
+            let persists = texts
+                .iter()
+                .any(|t| PERSISTENCE.iter().any(|p| norm(t).contains(p)));
             emit(
                 &INSTALL_WRITE_OUTSIDE,
                 c.span,
@@ -517,7 +559,7 @@ fn judge(
                     "install-time code writes outside the package (`{}`)",
                     c.callee
                 ),
-                None,
+                persists.then_some(Severity::Critical),
                 &[],
             );
             break;

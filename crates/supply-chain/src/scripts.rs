@@ -278,7 +278,15 @@ fn run_file(file: &str, package: &Package, depth: usize, a: &mut Analysis) {
     a.budget -= 1;
     raise(a, Kind::Runs);
     a.severity = a.severity.max(Severity::Medium);
-    let rel = file.trim_start_matches("./");
+    // `node .` runs the package itself: its `main`, else `index.js`, as npm and node do.
+    let main;
+    let rel = match file.trim_start_matches("./") {
+        "" | "." => {
+            main = package_main(package);
+            main.as_str()
+        }
+        other => other,
+    };
     let found = package
         .file(rel)
         .or_else(|| package.file(&format!("{rel}.js")))
@@ -345,6 +353,16 @@ fn run_file(file: &str, package: &Package, depth: usize, a: &mut Analysis) {
         fact.push_str(" which is obfuscated");
     }
     a.facts.push(fact);
+}
+
+/// The `main` of the root `package.json`, `index.js` when absent.
+fn package_main(package: &Package) -> String {
+    package
+        .manifest()
+        .and_then(|m| serde_json::from_slice::<Value>(&m.bytes).ok())
+        .and_then(|v| v.get("main").and_then(Value::as_str).map(str::to_string))
+        .map(|m| m.trim_start_matches("./").to_string())
+        .unwrap_or_else(|| "index.js".into())
 }
 
 pub fn truncate(s: &str, max: usize) -> String {

@@ -689,3 +689,23 @@ fn prepare_hook_is_not_install_time_execution() {
         one(&out, "supply-chain/install-script-network").has_signal(Signal::InstallTimeExecution)
     );
 }
+
+#[test]
+fn node_dot_runs_the_package_main() {
+    let m = manifest_with(r#""scripts": { "postinstall": "node . --postinstall" }"#).replacen(
+        "\"main\": \"index.js\"",
+        "\"main\": \"lib/index.js\"",
+        1,
+    );
+    let out = run(&with_manifest(
+        &m,
+        &[(
+            "lib/index.js",
+            b"require('https').get('https://x.example/i');\n",
+        )],
+    ));
+    let f = one(&out, "supply-chain/install-script");
+    assert!(f.message.contains("runs `lib/index.js`"), "{}", f.message);
+    assert!(!f.message.contains("not in the package"), "{}", f.message);
+    assert!(f.message.contains("network access"), "{}", f.message);
+}

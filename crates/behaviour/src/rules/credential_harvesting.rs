@@ -8,16 +8,17 @@ declare_rule! {
     /// ## What it does
     /// Finds code that reads the credential stores of other programs: browser profiles
     /// (`Local Storage/leveldb`, `Login Data`, `Cookies`, Firefox `logins.json`), Discord and
-    /// Slack token stores, crypto wallets, macOS keychains, and — when the same file also
-    /// talks to the network or reads several stores — `~/.ssh`, `~/.npmrc`, `~/.aws`,
-    /// `~/.docker/config.json`, `~/.kube/config`, `~/.git-credentials`, `~/.netrc`.
+    /// Slack token stores and crypto wallets, and — when the same file reads two or more of
+    /// them — macOS keychains, `~/.ssh`, `~/.npmrc`, `~/.aws`, `~/.docker/config.json`,
+    /// `~/.kube/config`, `~/.git-credentials`, `~/.netrc`. With network access in the same
+    /// file it is also exfiltration.
     ///
     /// ## Why is this bad?
     /// An extension has no business opening another program's secrets. Token stealers
     /// published to npm walk Discord's and Chrome's `leveldb` files for tokens and send them
     /// to a webhook; others copy `~/.npmrc` and `~/.ssh` to take over the developer's
-    /// packages and servers. Tools that read `~/.npmrc` for registry settings exist, which is
-    /// why the config files alone need a second behaviour to fire.
+    /// packages and servers. Tools that read `~/.npmrc` for registry settings, and SDKs that
+    /// read `~/.aws` for their own profile, exist: one such store alone does not fire.
     ///
     /// ## Example
     /// ```js
@@ -72,10 +73,10 @@ const STORES: &[(&str, &str, bool)] = &[
     ("exodus/exodus.wallet", "crypto wallet", false),
     ("electrum/wallets", "crypto wallet", false),
     ("nkbihfbeogaeaoehlefnkodbefgpgknn", "MetaMask wallet", false),
-    ("library/keychains", "macOS keychain", false),
-    ("login.keychain", "macOS keychain", false),
-    ("find-generic-password", "macOS keychain", false),
-    ("dump-keychain", "macOS keychain", false),
+    ("library/keychains", "macOS keychain", true),
+    ("login.keychain", "macOS keychain", true),
+    ("find-generic-password", "macOS keychain", true),
+    ("dump-keychain", "macOS keychain", true),
     (".ssh", "SSH keys", true),
     ("id_rsa", "SSH keys", true),
     ("id_ed25519", "SSH keys", true),
@@ -127,7 +128,9 @@ pub fn check(cx: &Cx<'_>) -> Vec<Hit> {
     }
     let strong: Vec<_> = found.iter().filter(|x| !x.1).collect();
     let network = has_network(f);
-    let fire = !strong.is_empty() || (!found.is_empty() && (network || found.len() >= 2));
+    // One CLI config store is what SDKs read for their own settings (the AWS SDK reads
+    // `~/.aws`); two different ones is collection.
+    let fire = !strong.is_empty() || found.len() >= 2;
     if !fire {
         return Vec::new();
     }

@@ -5,7 +5,8 @@ declare_rule! {
     /// ## What it does
     /// Finds the whole environment serialised (`JSON.stringify(process.env)`,
     /// `Object.entries(process.env)`, `querystring.stringify(process.env)`) in a function
-    /// that makes a network request.
+    /// that makes a network request (or inside the request's callback). Listing only the
+    /// names (`Object.keys(process.env)`, as `debug` does) is not serialising the values.
     ///
     /// ## Why is this bad?
     /// The environment of an n8n or Node-RED host holds its database password, encryption
@@ -53,22 +54,6 @@ pub fn check(cx: &Cx<'_>) -> Vec<Hit> {
                 ),
             )];
         }
-    }
-    // Top-level serialisation (a one-file install script) sent from anywhere in the file.
-    if let Some(e) = f
-        .env_reads
-        .iter()
-        .find(|e| e.name.is_none() && e.func == f.program)
-        && let Some(net) = f.calls.iter().find(|c| crate::api::is_network(&c.callee))
-    {
-        return vec![Hit::new(
-            &RULE,
-            e.span,
-            format!(
-                "serialises `process.env` in a script that calls `{}`",
-                net.callee
-            ),
-        )];
     }
     Vec::new()
 }

@@ -5,7 +5,7 @@ use portcullis_core::declare_rule;
 declare_rule! {
     /// ## What it does
     /// Finds obfuscated files — javascript-obfuscator names (`_0x1a2b`, ten or more), dense
-    /// `\x`/`\u` escapes, Dean Edwards' packer, JSFuck — that also make network requests,
+    /// `\xNN` escapes, Dean Edwards' packer, JSFuck — that also make network requests,
     /// spawn processes or run dynamic code.
     ///
     /// ## Why is this bad?
@@ -50,8 +50,9 @@ pub fn obfuscated(f: &crate::facts::Facts) -> Option<String> {
     if f.packed {
         return Some("packer or JSFuck encoding".into());
     }
-    if f.escapes >= 64 && f.escapes * 4 * 20 > size {
-        return Some(format!("{} `\\x`/`\\u` escapes", f.escapes));
+    // At least a tenth of the file is `\xNN` escapes.
+    if f.escapes >= 64 && f.escapes * 4 * 10 > size {
+        return Some(format!("{} `\\x` escapes", f.escapes));
     }
     None
 }

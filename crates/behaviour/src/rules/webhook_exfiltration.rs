@@ -87,7 +87,12 @@ pub fn check(cx: &Cx<'_>) -> Vec<Hit> {
         if let Some((u, what)) = HOOK_URLS.iter().find(|(u, _)| s.contains(u)) {
             // A bare prefix (`https://discord.com/api/webhooks/` + user input) names no drop box.
             let rest = &s[s.find(u).unwrap_or(0) + u.len()..];
-            if rest.len() >= 20 {
+            // A real id/token pair, not a placeholder in a help text (`bot<TOKEN>`).
+            let token: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '/'))
+                .collect();
+            if token.len() >= 20 && token.starts_with(|c: char| c.is_ascii_digit() || c == 't') {
                 out.push(Hit::new(&RULE, lit.span, format!("hard-coded {what} URL")));
             }
         }
