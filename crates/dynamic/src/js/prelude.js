@@ -803,7 +803,7 @@
     if (pj) {
       try { const main = parseJson(pj).main; if (typeof main === 'string') { const q = normalize((p ? p + '/' : '') + main); if (q !== null && q !== p) { const r = findFile(q); if (r) return r; } } } catch (e) { /* malformed package.json: fall through */ }
     }
-    for (const c of [p + '.ts', p + '/index.ts']) if (hostRead(c) !== null) { record('typescript-only', { path: c }); break; }
+    for (const c of [p + '.ts', p + '/index.ts']) if (hostRead(c) != null) { record('typescript-only', { path: c }); break; }
     return null;
   }
   function makeRequire(fromDir) {
