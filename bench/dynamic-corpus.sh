@@ -24,7 +24,7 @@ for f in sorted(os.listdir(out)):
         r = json.load(open(os.path.join(out, f)))
     except Exception:
         print(f"{name}: no report ({open(os.path.join(out, name + '.err')).read().strip()[:200]})"); continue
-    t = open(os.path.join(out, name + '.time')).read().split()
+    t = open(os.path.join(out, name + '.time')).read().strip().splitlines()[-1].split()
     cpu = float(t[0]) + float(t[1])
     eps = r['entry_points']
     calls = sum(e['calls_run'] for e in eps)
