@@ -102,6 +102,9 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         metadata: PathBuf,
     },
+    /// Run an extension's entry points in the sandbox with a simulated platform and report
+    /// what they did (exit 1 on a high or critical finding).
+    Run(crate::run_cmd::RunArgs),
 }
 
 #[derive(Args, Debug)]
@@ -221,6 +224,9 @@ pub struct ScanArgs {
     /// Check found secrets against their providers' APIs (sends them over the network).
     #[arg(long)]
     pub verify: bool,
+    /// Also run the entry points in the sandbox (see `portcullis run`).
+    #[arg(long)]
+    pub dynamic: bool,
     /// Colour in text output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
@@ -271,6 +277,7 @@ pub fn run() -> u8 {
     };
     let result = match cli.command {
         Command::Scan(args) => scan_cmd::scan(args),
+        Command::Run(args) => crate::run_cmd::run(args),
         Command::Rules(args) => match args.command {
             RulesCommand::List { format, config } => scan_cmd::rules_list(&format, config),
             RulesCommand::Test { dir, config } => tools_cmd::rules_test(dir, config),

@@ -6,6 +6,7 @@
 
 mod cli;
 mod registry_cmd;
+mod run_cmd;
 mod scan_cmd;
 mod tools_cmd;
 

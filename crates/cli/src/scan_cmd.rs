@@ -39,6 +39,7 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<u8> {
         db_dir: args.db.clone(),
         verify_secrets: args.verify,
         history: args.history,
+        dynamic: args.dynamic,
     };
     let color = match args.color {
         ColorChoice::Always => true,

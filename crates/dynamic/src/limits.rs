@@ -18,6 +18,8 @@ pub struct Limits {
     pub max_timer_turns: usize,
     /// Entry points run per package.
     pub max_entry_points: usize,
+    /// Wall time of the whole package; calls past it are not started (and reported so).
+    pub package_time: Duration,
 }
 
 impl Default for Limits {
@@ -29,6 +31,7 @@ impl Default for Limits {
             max_calls: 400,
             max_timer_turns: 200,
             max_entry_points: 64,
+            package_time: Duration::from_secs(120),
         }
     }
 }

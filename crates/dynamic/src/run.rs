@@ -134,18 +134,49 @@ pub fn run_package(pkg: &Package, extension: Option<&Extension>, limits: &Limits
         entries.truncate(limits.max_entry_points);
     }
 
+    let stop_at = started + limits.package_time;
     for (entry, kind, phase) in entries {
+        if std::time::Instant::now() >= stop_at {
+            report.notices.push(Notice {
+                level: NoticeLevel::Warning,
+                path: Some(entry.clone()),
+                message: format!(
+                    "dynamic: package time budget of {} s spent; {entry} not run",
+                    limits.package_time.as_secs()
+                ),
+            });
+            continue;
+        }
         let plat = if phase == Phase::Install {
             "npm"
         } else {
             platform
         };
-        let run = sandbox::run_entry(Rc::clone(&files), plat, &entry, kind, &config, limits);
+        let run = sandbox::run_entry(
+            Rc::clone(&files),
+            plat,
+            &entry,
+            kind,
+            &config,
+            limits,
+            stop_at,
+        );
         if let Some(err) = &run.sandbox_error {
             report.notices.push(Notice {
                 level: NoticeLevel::Warning,
                 path: Some(entry.clone()),
                 message: format!("dynamic: sandbox error running {entry}: {err}"),
+            });
+        }
+        if run.calls_run < run.calls_planned && run.limit_hit.is_none() {
+            report.notices.push(Notice {
+                level: NoticeLevel::Warning,
+                path: Some(entry.clone()),
+                message: format!(
+                    "dynamic: package time budget spent; {} of {} calls of {entry} not run",
+                    run.calls_planned - run.calls_run,
+                    run.calls_planned
+                ),
             });
         }
         let label = match kind {

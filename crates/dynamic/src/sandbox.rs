@@ -97,6 +97,7 @@ pub fn run_entry(
     kind: EntryKind,
     config: &str,
     limits: &Limits,
+    stop_at: Instant,
 ) -> EntryRun {
     let started = Instant::now();
     let mut run = EntryRun {
@@ -207,6 +208,9 @@ pub fn run_entry(
         }
         run.calls_planned = planned.min(limits.max_calls);
         for i in 0..run.calls_planned {
+            if Instant::now() >= stop_at {
+                break;
+            }
             let name = label
                 .call::<_, String>((i as i32,))
                 .unwrap_or_else(|_| format!("call {i}"));

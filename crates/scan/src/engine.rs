@@ -175,6 +175,10 @@ pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, S
         db,
     )));
 
+    if options.dynamic {
+        analyzers.push(Box::new(portcullis_dynamic::DynamicAnalyzer::default()));
+    }
+
     let generic: Option<portcullis_adapters::GenericManifest> = match &config.extension {
         Some(_) => Some(config.section("extension", &config.extension)?),
         None => None,

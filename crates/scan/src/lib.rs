@@ -39,6 +39,8 @@ pub struct ScanOptions {
     pub verify_secrets: bool,
     /// `--history`: also scan every commit of a directory that is a git repository.
     pub history: bool,
+    /// `--dynamic`: also run the entry points in the sandbox (`portcullis-dynamic`).
+    pub dynamic: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Errors that mean the code tripped over the data, not that it reported a problem.
 const ACCIDENTAL: &[&str] = &["TypeError", "ReferenceError", "RangeError", "InternalError"];
-const MALFORMED: &[&str] = &["malformed", "nulls", "wrongTypes"];
+/// Item-shaped malformation only: parameters of the wrong type are the editor's to prevent.
+const MALFORMED: &[&str] = &["malformed"];
 
 declare_rule! {
     /// ## What it does

@@ -76,20 +76,44 @@ pub fn check(j: &mut Judge<'_>) {
             "host-info" => format!("read host facts ({})", o.str("api").unwrap_or("")),
             "file"
                 if o.str("op") == Some("write")
-                    && o.data.get("inPackage").and_then(|b| b.as_bool()) != Some(true) =>
+                    && o.data.get("inPackage").and_then(|b| b.as_bool()) != Some(true)
+                    && !inside_package(o.str("path").unwrap_or("")) =>
             {
                 format!("wrote `{}`", o.str("path").unwrap_or(""))
             }
             _ => continue,
         };
-        hits.push((o, what));
+        hits.push((o, what, o.kind()));
     }
-    for (o, what) in hits {
+    for (o, what, kind) in hits {
         let f = Finding::from_rule(
             &INSTALL_TIME,
             format!("lifecycle script `{}` {what} on install", o.entry),
             location(o),
         );
-        j.push(&format!("{}:{what}", o.entry), f);
+        // One finding per script and kind of behaviour; the first occurrence is shown.
+        j.push(&format!("{}:{kind}", o.entry), f);
     }
+}
+
+/// npm runs lifecycle scripts in the package directory: a relative path that does not climb
+/// out of it is the package's own tree.
+fn inside_package(path: &str) -> bool {
+    if path.starts_with('/') || path.is_empty() {
+        return false;
+    }
+    let mut depth: i32 = 0;
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    true
 }

@@ -803,7 +803,7 @@
     if (pj) {
       try { const main = parseJson(pj).main; if (typeof main === 'string') { const q = normalize((p ? p + '/' : '') + main); if (q !== null && q !== p) { const r = findFile(q); if (r) return r; } } } catch (e) { /* malformed package.json: fall through */ }
     }
-    for (const c of [p + '.ts', p + '/index.ts']) if (hostRead(c) !== null) { record('typescript-only', { path: c }); break; }
+    for (const c of [p + '.ts', p + '/index.ts']) if (hostRead(c) != null) { record('typescript-only', { path: c }); break; }
     return null;
   }
   function makeRequire(fromDir) {
@@ -925,6 +925,10 @@
   // ---- canaries -----------------------------------------------------------------------------
 
   const canaries = {};
+  // Secret fields get a canary token; identifiers (a store id, a region) get plain values.
+  function secretField(field, hint) {
+    return (hint.fields || []).indexOf(field) >= 0 || /token|secret|key|pass|auth|bearer|private|signature|credential|session|cookie/i.test(field);
+  }
   function canaryFor(cred, fields) {
     if (canaries[cred]) return canaries[cred];
     const hint = (cfg.credentials || {})[cred] || {};
@@ -935,7 +939,7 @@
       if (issued[field] !== undefined) return issued[field];
       let v;
       if (URLISH.test(field)) v = 'https://' + (hint.host || 'user-configured.example.test');
-      else if (/user|login|account|email|name/i.test(field) && !/token|secret|key|pass/i.test(field)) v = 'canary-user@example.test';
+      else if (!secretField(field, hint)) v = /user|login|account|email/i.test(field) ? 'canary-user@example.test' : 'sample-' + field;
       else { v = base + field.replace(/[^A-Za-z0-9]/g, '').slice(0, 12); record('canary', { credential: cred, field, token: v }); }
       issued[field] = v;
       target[field] = v;
