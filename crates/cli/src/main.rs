@@ -5,7 +5,9 @@
 //! caught and reported as 3, never left to unwind out of `main`.
 
 mod cli;
+mod fix_cmd;
 mod registry_cmd;
+mod rules_cmd;
 mod scan_cmd;
 mod tools_cmd;
 
