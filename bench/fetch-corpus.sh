@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Downloads the benchmark corpus: real published n8n community nodes and Node-RED nodes,
-# pinned in bench/corpus.txt (the most-downloaded of each kind when the list was made),
+# pinned in bench/corpus.txt (plus, with LISTS="corpus.txt npm-libs.txt", the popular npm
+# libraries of bench/npm-libs.txt) (the most-downloaded of each kind when the list was made),
 # as `npm pack` tarballs into bench/corpus/packages/ and unpacked copies into
 # bench/corpus/unpacked/<name>/ (for peer tools that only scan directories).
 # Idempotent; not part of CI. Needs npm and the npm registry.
@@ -25,7 +26,7 @@ while IFS= read -r spec; do
   if [ ! -d "$dir" ]; then
     mkdir -p "$dir" && tar -xzf "$tgz" -C "$dir" --strip-components=1 --no-same-owner 2>/dev/null || echo "unpack warning: $spec" >&2
   fi
-done < "$here/corpus.txt"
+done < <(for l in ${LISTS:-corpus.txt}; do cat "$here/$l"; echo; done)
 count=$(ls "$packages"/*.tgz 2>/dev/null | wc -l)
 bytes=$(du -sb "$unpacked" | cut -f1)
 files=$(find "$unpacked" -type f | wc -l)

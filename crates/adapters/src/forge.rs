@@ -4,7 +4,7 @@
 //! CSP relaxations.
 
 use crate::AdapterOutput;
-use crate::rules::finding;
+use crate::rules::{self, finding};
 use crate::util::{Doc, host_pattern, notice};
 use portcullis_core::{
     Capability, CapabilitySet, Channel, Extension, IngressKind, Location, NoticeLevel, Package,
@@ -53,7 +53,7 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
                 None => Location::file(path),
             };
             out.findings.push(finding(
-                "manifest/invalid-yaml",
+                &rules::INVALID_YAML,
                 None,
                 format!("{path} is not valid YAML: {e}"),
                 location,
@@ -91,7 +91,7 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
         }
         Some(Value::Null) | None => {}
         Some(_) => out.findings.push(finding(
-            "manifest/invalid-field",
+            &rules::INVALID_FIELD,
             None,
             "manifest.yml `permissions.scopes` must be a list of scope names",
             doc.find_loc("scopes:", 0),
@@ -164,7 +164,7 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
             let Some(list) = list else { continue };
             let Some(items) = list.as_array() else {
                 out.findings.push(finding(
-                    "manifest/invalid-field",
+                    &rules::INVALID_FIELD,
                     None,
                     format!("manifest.yml `permissions.external.{name}` must be a list"),
                     doc.find_loc(name.rsplit('.').next().unwrap_or(name), ext_off),
@@ -220,7 +220,7 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
                 };
                 out.findings.push(
                     finding(
-                        "forge/unsafe-csp",
+                        &rules::UNSAFE_CSP,
                         Some(severity),
                         format!(
                             "manifest.yml `permissions.content.{kind}` contains `{v}`, which {what}"
@@ -255,7 +255,7 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
                         match handler_file(pkg, handler) {
                             Some(p) => ext.entry_points.push(p),
                             None => out.findings.push(finding(
-                                "manifest/missing-entry-point",
+                                &rules::MISSING_ENTRY_POINT,
                                 None,
                                 format!("Forge function `{key}` handler `{handler}` has no source file under src/"),
                                 doc.find_loc(handler, mods_off),

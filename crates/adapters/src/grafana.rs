@@ -4,7 +4,7 @@
 
 use crate::AdapterOutput;
 use crate::npm::{PackageJson, parse_json};
-use crate::rules::finding;
+use crate::rules::{self, finding};
 use crate::util::{Doc, dir_of, host_pattern, is_secret_name, join_rel};
 use portcullis_core::{
     Capability, CapabilitySet, Channel, Extension, HostPattern, Location, Package, Platform,
@@ -152,7 +152,7 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
                 if is_secret_name(&field) {
                     out.findings.push(
                         finding(
-                            "grafana/secret-in-json-data",
+                            &rules::SECRET_IN_JSON_DATA,
                             None,
                             format!("route `{rpath}` injects `{{{{ .JsonData.{field} }}}}` ({inj}), a secret stored unencrypted in jsonData"),
                             doc.find_loc(&format!(".JsonData.{field}"), routes_off),
@@ -182,7 +182,7 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
             };
             out.findings.push(
                 finding(
-                    "grafana/route-without-role",
+                    &rules::ROUTE_WITHOUT_ROLE,
                     Some(severity),
                     format!("proxy route `{rpath}` has neither `reqRole` nor `reqAction`: any viewer can call it"),
                     doc.loc(at),
@@ -306,7 +306,7 @@ fn manifest_txt(pkg: &Package, dir: &str, out: &mut AdapterOutput) {
         (Some(a), Some(b)) if b > a => &body[a..=b],
         _ => {
             out.findings.push(finding(
-                "manifest/invalid-json",
+                &rules::INVALID_JSON,
                 None,
                 format!("{mpath} holds no JSON manifest body"),
                 Location::file(&mpath),
@@ -318,7 +318,7 @@ fn manifest_txt(pkg: &Package, dir: &str, out: &mut AdapterOutput) {
         Ok(v) => v,
         Err(e) => {
             out.findings.push(finding(
-                "manifest/invalid-json",
+                &rules::INVALID_JSON,
                 None,
                 format!("{mpath}: signed manifest body is not valid JSON: {e}"),
                 Location::file(&mpath),
@@ -341,7 +341,7 @@ fn manifest_txt(pkg: &Package, dir: &str, out: &mut AdapterOutput) {
         match pkg.file(&full) {
             None => out.findings.push(
                 finding(
-                    "grafana/manifest-hash-mismatch",
+                    &rules::MANIFEST_HASH_MISMATCH,
                     Some(Severity::Medium),
                     format!("MANIFEST.txt lists `{rel}`, which is not in the plugin"),
                     loc,
@@ -353,7 +353,7 @@ fn manifest_txt(pkg: &Package, dir: &str, out: &mut AdapterOutput) {
                 if actual != expected {
                     out.findings.push(
                         finding(
-                            "grafana/manifest-hash-mismatch",
+                            &rules::MANIFEST_HASH_MISMATCH,
                             None,
                             format!("`{rel}` does not match its signed SHA-256 in MANIFEST.txt: the file was changed after signing"),
                             loc,
@@ -380,7 +380,7 @@ fn manifest_txt(pkg: &Package, dir: &str, out: &mut AdapterOutput) {
     for p in unlisted.iter().take(MAX_UNLISTED_REPORTED) {
         out.findings.push(
             finding(
-                "grafana/unsigned-file",
+                &rules::UNSIGNED_FILE,
                 None,
                 format!(
                     "`{p}` is in the plugin directory but not covered by the signed MANIFEST.txt"

@@ -26,14 +26,15 @@ pub mod n8n;
 pub mod node_red;
 pub mod npm;
 pub mod pcf;
-mod rules;
+pub mod rules;
 pub mod scopes;
 pub mod util;
 
 pub use generic::{GenericCredential, GenericManifest, GenericManifestError};
+pub use rules::RULES;
 pub use scopes::ScopeAnalyzer;
 
-use portcullis_core::{Extension, Finding, Notice, Package, RuleMeta};
+use portcullis_core::{Extension, Finding, Notice, Package};
 
 /// What [`detect`] learned about a package.
 #[derive(Debug, Clone, Default)]
@@ -97,8 +98,8 @@ pub fn detect(pkg: &Package, generic: Option<&GenericManifest>) -> AdapterOutput
 }
 
 /// Every rule the adapters can report, for `rules list` and SARIF metadata.
-pub fn rules() -> Vec<RuleMeta> {
-    rules::rules()
+pub fn rules() -> &'static [&'static portcullis_core::rule::Rule] {
+    rules::RULES
 }
 
 #[cfg(test)]

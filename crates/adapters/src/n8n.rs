@@ -10,7 +10,7 @@
 use crate::AdapterOutput;
 use crate::js::{self, JsFacts, Spanned, Val};
 use crate::npm::{PackageJson, normalize};
-use crate::rules::finding;
+use crate::rules::{self, finding};
 use crate::util::{Doc, HostRef, host_ref, is_secret_name, notice};
 use portcullis_core::{
     Capability, CapabilitySet, Channel, Extension, FileKind, HostPattern, IngressKind, NoticeLevel,
@@ -81,7 +81,7 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
 
     if !section.is_object() {
         out.findings.push(finding(
-            "manifest/invalid-field",
+            &rules::INVALID_FIELD,
             None,
             "package.json `n8n` must be an object with `nodes` and `credentials` arrays",
             doc.find_loc("\"n8n\"", 0),
@@ -97,7 +97,7 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
                 .collect(),
             Some(_) => {
                 out.findings.push(finding(
-                    "manifest/invalid-field",
+                    &rules::INVALID_FIELD,
                     None,
                     format!("package.json `n8n.{key}` must be an array of file paths"),
                     doc.find_loc(&format!("\"{key}\""), section_off),
@@ -140,7 +140,7 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
     for (name, range) in pj.dependencies() {
         out.findings.push(
             finding(
-                "n8n/no-runtime-dependencies",
+                &rules::NO_RUNTIME_DEPENDENCIES,
                 None,
                 format!(
                     "n8n community node declares the runtime dependency `{name}` ({range}); \
@@ -153,7 +153,7 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
     }
     if !pj.keywords().contains(&"n8n-community-node-package") {
         out.findings.push(finding(
-            "n8n/missing-community-keyword",
+            &rules::MISSING_COMMUNITY_KEYWORD,
             None,
             "package.json `keywords` does not include `n8n-community-node-package`",
             doc.find_loc("\"keywords\"", 0),
@@ -175,7 +175,7 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
 
 fn missing(doc: &Doc<'_>, path: &str, from: usize) -> portcullis_core::Finding {
     finding(
-        "manifest/missing-entry-point",
+        &rules::MISSING_ENTRY_POINT,
         None,
         format!(
             "package.json `n8n` lists `{path}`, but neither it nor its TypeScript source is in the package"
@@ -282,7 +282,7 @@ fn credential_class(
             {
                 out.findings.push(
                     finding(
-                        "n8n/credential-password-field",
+                        &rules::CREDENTIAL_PASSWORD_FIELD,
                         None,
                         format!(
                             "credential `{name}` field `{pname}` looks secret but is not marked \
@@ -435,7 +435,7 @@ fn node_class(
             } else {
                 out.findings.push(
                     finding(
-                        "n8n/credential-reuse",
+                        &rules::CREDENTIAL_REUSE,
                         None,
                         format!(
                             "node `{node_name}` uses credential type `{cname}`, which this package \
@@ -620,7 +620,7 @@ fn secret_parameters(doc: &Doc<'_>, node: &str, props: &Spanned, out: &mut Adapt
         }
         out.findings.push(
             finding(
-                "n8n/secret-node-parameter",
+                &rules::SECRET_NODE_PARAMETER,
                 None,
                 format!(
                     "node `{node}` takes `{name}` as a plain parameter: it is saved in clear text \
@@ -692,7 +692,7 @@ fn code_rules(pkg: &Package, out: &mut AdapterOutput) {
                 || DANGEROUS_BUILTINS.contains(&base_module(builtin));
             out.findings.push(
                 finding(
-                    "n8n/restricted-import",
+                    &rules::RESTRICTED_IMPORT,
                     Some(if dangerous {
                         Severity::High
                     } else {
@@ -707,7 +707,7 @@ fn code_rules(pkg: &Package, out: &mut AdapterOutput) {
         for &at in &facts.dynamic_imports {
             out.findings.push(
                 finding(
-                    "n8n/restricted-import",
+                    &rules::RESTRICTED_IMPORT,
                     Some(Severity::High),
                     "n8n community node loads a module whose name is computed at run time",
                     doc.loc(at as usize),
@@ -728,7 +728,7 @@ fn code_rules(pkg: &Package, out: &mut AdapterOutput) {
             let count = facts.globals.iter().filter(|(n, _)| n == name).count();
             out.findings.push(
                 finding(
-                    "n8n/restricted-global",
+                    &rules::RESTRICTED_GLOBAL,
                     Some(severity),
                     format!("n8n community node uses the restricted global `{name}` ({count} use(s) in this file)"),
                     doc.loc(*at as usize),

@@ -8,8 +8,9 @@
 use crate::AdapterOutput;
 use crate::js::{self, JsFacts, Spanned, Val};
 use crate::npm::{PackageJson, normalize};
-use crate::rules::finding;
+use crate::rules::{self, finding};
 use crate::util::{Doc, is_secret_name, join_rel, notice};
+use portcullis_core::rule::Signal;
 use portcullis_core::{
     Capability, CapabilitySet, Extension, IngressKind, NoticeLevel, Package, Platform, Severity,
 };
@@ -44,7 +45,7 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
         None => Vec::new(),
         Some(_) => {
             out.findings.push(finding(
-                "manifest/invalid-field",
+                &rules::INVALID_FIELD,
                 None,
                 "package.json `node-red.nodes` must map node names to runtime .js files",
                 doc.find_loc("\"nodes\"", section_off),
@@ -56,7 +57,7 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
     for (_, path) in &nodes {
         let Some(file) = pkg.file(path) else {
             out.findings.push(finding(
-                "manifest/missing-entry-point",
+                &rules::MISSING_ENTRY_POINT,
                 None,
                 format!(
                     "package.json `node-red.nodes` lists `{path}`, which is not in the package"
@@ -115,7 +116,7 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
             for k in ed_keys.difference(&rt_keys) {
                 out.findings.push(
                     finding(
-                        "node-red/credentials-mismatch",
+                        &rules::CREDENTIALS_MISMATCH,
                         None,
                         format!(
                             "node `{ty}`: the editor declares credential `{k}` but the runtime \
@@ -129,7 +130,7 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
             for k in rt_keys.difference(&ed_keys) {
                 out.findings.push(
                     finding(
-                        "node-red/credentials-mismatch",
+                        &rules::CREDENTIALS_MISMATCH,
                         Some(Severity::Low),
                         format!(
                             "node `{ty}`: the runtime declares credential `{k}` but the editor \
@@ -212,6 +213,31 @@ fn declare_credentials(doc: &Doc<'_>, ty: &str, reg: &Registration, declared: &m
     );
 }
 
+/// Whether a default value is empty or a placeholder (`""`, `your-api-key`, `<token>`,
+/// `xxxx`, `changeme`, `${API_KEY}`), not a secret.
+fn is_placeholder(s: &str) -> bool {
+    let t = s.trim().to_ascii_lowercase();
+    t.is_empty()
+        || t.len() < 4
+        || (t.starts_with('<') && t.ends_with('>'))
+        || (t.starts_with("${") && t.ends_with('}'))
+        || (t.starts_with("{{") && t.ends_with("}}"))
+        || t.chars()
+            .all(|c| matches!(c, 'x' | '*' | '.' | '-' | '_' | '0'))
+        || [
+            "your",
+            "changeme",
+            "change-me",
+            "placeholder",
+            "example",
+            "insert",
+            "enter",
+            "todo",
+        ]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
 /// Secret-looking keys in the editor's `defaults` (exported in flows.json).
 fn secret_defaults(doc: &Doc<'_>, facts: &JsFacts, ty: &str, base: usize, out: &mut AdapterOutput) {
     for call in facts.calls_ending(".nodes.registerType") {
@@ -229,23 +255,33 @@ fn secret_defaults(doc: &Doc<'_>, facts: &JsFacts, ty: &str, base: usize, out: &
             }
             // A flag or a number is a setting about the secret, not the secret; a default like
             // `oauth2Response.access_token` names the msg property that carries it.
-            match v.get("value").map(|x| &x.val) {
+            let shipped_value = match v.get("value").map(|x| &x.val) {
                 Some(Val::Bool(_) | Val::Num(_)) => continue,
                 Some(Val::Str(s)) if is_property_path(s) => continue,
-                _ => {}
+                Some(Val::Str(s)) if !is_placeholder(s) => true,
+                _ => false,
+            };
+            let mut f = finding(
+                &rules::SECRET_IN_DEFAULTS,
+                None,
+                format!(
+                    "node `{ty}` keeps `{k}` in `defaults`, which is saved and exported in \
+                     clear text with the flow"
+                ),
+                doc.loc(base + v.start as usize),
+            )
+            .with_fingerprint_key(format!("{ty}:{k}"));
+            // An empty or placeholder default is a design flaw (hygiene); a real value is a
+            // secret every installation ships with.
+            if shipped_value {
+                f.signals.retain(|s| *s != Signal::Hygiene);
+                f = f
+                    .with_signal(Signal::HardCodedSecret)
+                    .with_severity(Severity::High);
+                f.message
+                    .push_str(", with a non-empty default value shipped to every installation");
             }
-            out.findings.push(
-                finding(
-                    "node-red/secret-in-defaults",
-                    None,
-                    format!(
-                        "node `{ty}` keeps `{k}` in `defaults`, which is saved and exported in \
-                         clear text with the flow"
-                    ),
-                    doc.loc(base + v.start as usize),
-                )
-                .with_fingerprint_key(format!("{ty}:{k}")),
-            );
+            out.findings.push(f);
         }
     }
 }
@@ -361,7 +397,7 @@ fn routes(doc: &Doc<'_>, facts: &JsFacts, declared: &mut CapabilitySet, out: &mu
             };
             out.findings.push(
                 finding(
-                    "node-red/route-without-permission",
+                    &rules::ROUTE_WITHOUT_PERMISSION,
                     Some(severity),
                     format!("HTTP route `{route}` has no RED.auth.needsPermission check: {why}"),
                     doc.loc(call.start as usize),

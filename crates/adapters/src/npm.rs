@@ -23,7 +23,7 @@ impl PackageJson {
     pub fn parse(path: &str, text: Option<&str>) -> Result<PackageJson, Box<Finding>> {
         let Some(text) = text else {
             return Err(Box::new(manifest_finding(
-                "invalid-json",
+                &crate::rules::INVALID_JSON,
                 Severity::Medium,
                 format!("{path} is not UTF-8 text"),
                 Location::file(path),
@@ -36,7 +36,7 @@ impl PackageJson {
                 value,
             }),
             Ok(_) => Err(Box::new(manifest_finding(
-                "invalid-json",
+                &crate::rules::INVALID_JSON,
                 Severity::Medium,
                 format!("{path} is valid JSON but not an object"),
                 Location::file(path),
@@ -101,7 +101,7 @@ pub fn parse_json(path: &str, text: &str) -> Result<Value, Box<Finding>> {
             Location::file(path)
         };
         Box::new(manifest_finding(
-            "invalid-json",
+            &crate::rules::INVALID_JSON,
             Severity::Medium,
             format!("{path} is not valid JSON: {e}"),
             location,

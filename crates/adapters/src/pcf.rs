@@ -8,7 +8,7 @@
 
 use crate::AdapterOutput;
 use crate::npm::PackageJson;
-use crate::rules::finding;
+use crate::rules::{self, finding};
 use crate::util::{Doc, dir_of, host_pattern, is_secret_name, join_rel};
 use portcullis_core::{
     Capability, CapabilitySet, Channel, Extension, Location, Package, Platform, Region,
@@ -49,7 +49,7 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
             });
             loc.snippet = Some(doc.index.line_text(text, pos.row).to_string());
             out.findings.push(finding(
-                "manifest/invalid-xml",
+                &rules::INVALID_XML,
                 None,
                 format!("{path} is not valid XML: {e}"),
                 loc,
@@ -88,7 +88,7 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
             .collect();
         if !enabled && !domains.is_empty() {
             out.findings.push(finding(
-                "pcf/external-service-disabled",
+                &rules::EXTERNAL_SERVICE_DISABLED,
                 None,
                 format!("control `{name}` lists {} external domain(s) with external-service-usage disabled", domains.len()),
                 doc.loc(usage.range().start),
@@ -145,7 +145,7 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
                 match bundle {
                     Some(b) => entry_points.push(b),
                     None => out.findings.push(finding(
-                        "manifest/missing-entry-point",
+                        &rules::MISSING_ENTRY_POINT,
                         None,
                         format!("control `{name}` code `{rel}` is not in the package"),
                         doc.loc(code.range().start),
@@ -161,7 +161,7 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
         if usage == "input" && of_type.starts_with("SingleLine") && is_secret_name(pname) {
             out.findings.push(
                 finding(
-                    "pcf/secret-input-property",
+                    &rules::SECRET_INPUT_PROPERTY,
                     None,
                     format!("control `{name}` takes `{pname}` as a plain input property: its value ships to every browser"),
                     doc.loc(p.range().start),

@@ -2,8 +2,8 @@
 
 use portcullis_core::location::LineIndex;
 use portcullis_core::{
-    Capability, CapabilitySet, Category, Evidence, Finding, HostPattern, Location, Notice,
-    NoticeLevel, SourceFile,
+    Capability, CapabilitySet, Evidence, Finding, HostPattern, Location, Notice, NoticeLevel,
+    SourceFile,
 };
 
 /// A text file with a line index, for turning offsets and searches into locations.
@@ -275,19 +275,12 @@ pub fn declare_host(
 
 /// A `manifest/...` finding for a malformed manifest.
 pub fn manifest_finding(
-    rule: &str,
+    rule: &'static portcullis_core::rule::Rule,
     severity: portcullis_core::Severity,
     message: String,
     location: Location,
 ) -> Finding {
-    Finding::new(
-        format!("manifest/{rule}"),
-        Category::Manifest,
-        severity,
-        message,
-        location,
-    )
-    .with_remediation(
+    crate::rules::finding(rule, Some(severity), message, location).with_remediation(
         "Fix the manifest so the platform and Portcullis read the same declarations; a \
          manifest that does not parse hides what the extension asks for.",
     )

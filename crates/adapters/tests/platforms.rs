@@ -2,6 +2,7 @@
 //! (`tests/fixtures/<platform>/<package>/…`).
 
 use portcullis_adapters::{GenericManifest, detect};
+use portcullis_core::rule::Signal;
 use portcullis_core::{
     BinaryKind, Capability, Channel, Extension, FileKind, Finding, HostPattern, IngressKind,
     Origin, Package, Platform, Severity, SourceFile,
@@ -168,6 +169,10 @@ fn n8n_package_maps_nodes_credentials_and_rules() {
     let pw = rule_hits(f, "n8n/credential-password-field");
     assert_eq!(pw.len(), 1);
     assert!(pw[0].message.contains("webhookSigningSecret"));
+    // An unmasked field is hygiene: it holds no secret and never decides a reject.
+    assert_eq!(pw[0].severity, Severity::Medium);
+    assert_eq!(pw[0].signals, [Signal::Hygiene]);
+    assert_ne!(pw[0].category, portcullis_core::Category::Secret);
     let params = rule_hits(f, "n8n/secret-node-parameter");
     assert_eq!(params.len(), 1, "{params:#?}");
     assert!(params[0].message.contains("webhookSecret"));
@@ -230,6 +235,11 @@ fn node_red_credentials_defaults_and_routes() {
     assert_eq!(defaults.len(), 1, "{defaults:#?}");
     assert!(defaults[0].message.contains("apiToken"));
     assert_eq!(defaults[0].location.start_line(), Some(8));
+    // An empty default is where a user's secret would go: hygiene, never a secret.
+    assert_eq!(defaults[0].severity, Severity::Medium);
+    assert!(defaults[0].has_signal(Signal::Hygiene));
+    assert!(!defaults[0].has_signal(Signal::HardCodedSecret));
+    assert_ne!(defaults[0].category, portcullis_core::Category::Secret);
 
     let routes = rule_hits(f, "node-red/route-without-permission");
     assert_eq!(routes.len(), 1, "{routes:#?}");
@@ -687,4 +697,26 @@ fn forge_external_lists_map_to_channels_and_object_scopes_are_read() {
             "{s}"
         );
     }
+}
+
+#[test]
+fn node_red_default_with_a_real_value_ships_a_secret() {
+    let out = detect(&load("node-red/weather-push"), None);
+    let defaults = rule_hits(&out.findings, "node-red/secret-in-defaults");
+    // `passwordHint: "your password here"` is a placeholder; `apiKey` is a real value.
+    assert_eq!(defaults.len(), 2, "{defaults:#?}");
+    let key = defaults
+        .iter()
+        .find(|f| f.message.contains("`apiKey`"))
+        .unwrap();
+    assert_eq!(key.severity, Severity::High);
+    assert!(key.has_signal(Signal::HardCodedSecret));
+    assert!(!key.has_signal(Signal::Hygiene));
+    assert!(key.message.contains("non-empty default"));
+    let hint = defaults
+        .iter()
+        .find(|f| f.message.contains("passwordHint"))
+        .unwrap();
+    assert!(hint.has_signal(Signal::Hygiene));
+    assert!(!hint.has_signal(Signal::HardCodedSecret));
 }

@@ -2,7 +2,7 @@
 
 use crate::knowledge::{DEPENDENCY_SOURCE_PREFIX, dependency_capabilities};
 use crate::matching::covers;
-use crate::rules::finding;
+use crate::rules::{self, finding};
 use crate::{Config, label};
 use portcullis_core::{
     Capability, CapabilityItem, CapabilitySet, Component, Evidence, Extension, Finding,
@@ -53,6 +53,22 @@ struct Cx<'a> {
     observed: &'a CapabilitySet,
     config: &'a Config,
     extension: Option<&'a Extension>,
+}
+
+/// `dir` joined with a relative module path (`./x`, `../y/z`), normalised; never escapes
+/// above the root.
+pub(crate) fn join_relative(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
 }
 
 /// Whether a path is test, example or documentation code (not what users run).
@@ -124,6 +140,20 @@ fn declares_egress(platform: Option<Platform>) -> bool {
                 | Platform::Generic
         )
     )
+}
+
+/// A process only the package manager starts: a lifecycle script in `package.json` or the
+/// implicit `node-gyp rebuild` of `binding.gyp`. The install-script rules judge those, with
+/// the hook's weight (a `prepare` script never runs for a registry install), so the runtime
+/// check does not report them again at its own severity.
+fn started_by_package_manager(item: &CapabilityItem) -> bool {
+    !item.evidence.is_empty()
+        && item.evidence.iter().all(|e| {
+            let file = e.path.rsplit('/').next().unwrap_or(&e.path);
+            // A dependency's capability may cite the package.json that declares it.
+            !e.source.starts_with(DEPENDENCY_SOURCE_PREFIX)
+                && (file == "package.json" || file == "binding.gyp")
+        })
 }
 
 fn from_dependency_only(item: &CapabilityItem) -> bool {
@@ -210,7 +240,7 @@ impl Cx<'_> {
                         "this platform has no egress declaration; recorded for the inventory"
                     };
                     let f = finding(
-                        "capability/undeclared-egress",
+                        &rules::UNDECLARED_EGRESS,
                         Some(severity),
                         format!(
                             "code reaches `{h}` ({}){}, but {why}",
@@ -225,7 +255,7 @@ impl Cx<'_> {
                 }
                 HostPattern::UserConfigured(field) => {
                     let f = finding(
-                        "capability/user-configured-egress",
+                        &rules::USER_CONFIGURED_EGRESS,
                         None,
                         format!(
                             "code sends requests to a host taken from `{field}`: a user-controlled \
@@ -249,7 +279,7 @@ impl Cx<'_> {
                         Severity::Info
                     };
                     let f = finding(
-                        "capability/user-configured-egress",
+                        &rules::USER_CONFIGURED_EGRESS,
                         Some(severity),
                         "code sends requests to a URL built from data it does not control \
                          (any host)"
@@ -278,7 +308,7 @@ impl Cx<'_> {
             };
             out.push(
                 finding(
-                    "capability/wildcard-egress",
+                    &rules::WILDCARD_EGRESS,
                     Some(severity),
                     format!(
                         "the manifest allows {} egress to {what}",
@@ -351,7 +381,7 @@ impl Cx<'_> {
                         .to_string(),
                 };
                 let f = finding(
-                    "capability/credential-host-mismatch",
+                    &rules::CREDENTIAL_HOST_MISMATCH,
                     None,
                     format!("credential `{name}` is sent to {what}"),
                     loc.clone(),
@@ -364,7 +394,7 @@ impl Cx<'_> {
                     if !declared_secret.contains(field) {
                         out.push(
                             finding(
-                                "capability/secret-in-plain-field",
+                                &rules::SECRET_IN_PLAIN_FIELD,
                                 None,
                                 format!(
                                     "code uses credential `{name}` field `{field}` as a secret, but \
@@ -425,7 +455,7 @@ impl Cx<'_> {
                 .unwrap_or_else(|| format!("{kind:?}").to_ascii_lowercase());
             out.push(
                 finding(
-                    "capability/unauthenticated-ingress",
+                    &rules::UNAUTHENTICATED_INGRESS,
                     None,
                     format!("`{what}` accepts requests without authentication"),
                     location(item.evidence.first()),
@@ -435,6 +465,36 @@ impl Cx<'_> {
         }
     }
 
+    /// Whether a `.node` import is really a JS module: `require('./Acme.node')` loads
+    /// `Acme.node.js` when no `Acme.node` addon exists, which is how every n8n node file is
+    /// named. True when the resolved `.node.js`/`.node.ts` is a declared entry point, or, in
+    /// an n8n package, for any relative import outside a native build directory.
+    fn is_js_module(&self, name: &str, evidence: &[portcullis_core::Evidence]) -> bool {
+        if !(name.starts_with("./") || name.starts_with("../")) || !name.ends_with(".node") {
+            return false;
+        }
+        let native_dir = ["build/", "Release/", "Debug/", "prebuilds/", "bin/"]
+            .iter()
+            .any(|d| name.contains(d));
+        if native_dir {
+            return false;
+        }
+        if self.platform == Some(Platform::N8n) {
+            return true;
+        }
+        let Some(ext) = self.extension else {
+            return false;
+        };
+        evidence.iter().any(|e| {
+            let dir = e.path.rsplit_once('/').map_or("", |(d, _)| d);
+            let resolved = crate::check::join_relative(dir, name);
+            ["js", "ts", "cjs"].iter().any(|x| {
+                let candidate = format!("{resolved}.{x}");
+                ext.entry_points.iter().any(|p| p == &candidate)
+            })
+        })
+    }
+
     /// Child processes, dynamic code, native modules, file system and environment access
     /// that neither the platform nor the manifest allows.
     fn runtime_powers(&self, out: &mut Vec<Finding>) {
@@ -442,22 +502,22 @@ impl Cx<'_> {
         for item in self.observed.iter() {
             let (rule, what) = match &item.capability {
                 Capability::ChildProcess { command } => (
-                    "capability/undeclared-process",
+                    &rules::UNDECLARED_PROCESS,
                     match command {
                         Some(c) => format!("starts the process `{c}`"),
                         None => "starts child processes".to_string(),
                     },
                 ),
                 Capability::DynamicCode { kind } => (
-                    "capability/undeclared-dynamic-code",
+                    &rules::UNDECLARED_DYNAMIC_CODE,
                     format!("evaluates code at run time ({kind})"),
                 ),
                 Capability::NativeModule { name } => (
-                    "capability/undeclared-native-module",
+                    &rules::UNDECLARED_NATIVE_MODULE,
                     format!("loads the native module `{name}`"),
                 ),
                 Capability::FileSystem { access, path } => (
-                    "capability/undeclared-fs",
+                    &rules::UNDECLARED_FS,
                     format!(
                         "accesses the file system ({access:?}{})",
                         path.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
@@ -465,7 +525,7 @@ impl Cx<'_> {
                     .to_ascii_lowercase(),
                 ),
                 Capability::Environment { variable } => (
-                    "capability/undeclared-env",
+                    &rules::UNDECLARED_ENV,
                     match variable {
                         Some(v) => format!("reads the environment variable `{v}`"),
                         None => "reads environment variables".to_string(),
@@ -474,6 +534,16 @@ impl Cx<'_> {
                 _ => continue,
             };
             if self.is_covered(&item.capability) {
+                continue;
+            }
+            if let Capability::NativeModule { name } = &item.capability
+                && self.is_js_module(name, &item.evidence)
+            {
+                continue;
+            }
+            if matches!(item.capability, Capability::ChildProcess { .. })
+                && started_by_package_manager(item)
+            {
                 continue;
             }
             let Some(severity) = power_severity(platform, &item.capability) else {
@@ -490,7 +560,7 @@ impl Cx<'_> {
                 ),
                 location(item.evidence.first()),
             )
-            .with_fingerprint_key(format!("{}:{}", rule, label(&item.capability)));
+            .with_fingerprint_key(format!("{}:{}", rule.id(), label(&item.capability)));
             out.push(with_steps(f, &item.evidence, "also here"));
         }
     }
@@ -557,7 +627,7 @@ impl Cx<'_> {
                 )
             };
             let f = finding(
-                "capability/undeclared-scope",
+                &rules::UNDECLARED_SCOPE,
                 None,
                 what,
                 location(item.evidence.first()),
@@ -589,7 +659,7 @@ impl Cx<'_> {
             }
             out.push(
                 finding(
-                    "capability/unused-declaration",
+                    &rules::UNUSED_DECLARATION,
                     None,
                     format!(
                         "the manifest declares {} `{}` ({}), but no code uses it",

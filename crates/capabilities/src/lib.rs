@@ -19,7 +19,7 @@ mod check;
 mod knowledge;
 mod manifest;
 mod matching;
-mod rules;
+pub mod rules;
 
 pub use check::check;
 pub use knowledge::{DEPENDENCY_SOURCE_PREFIX, dependency_capabilities};
@@ -28,8 +28,9 @@ pub use manifest::{
     DependencyChange, DependencyEntry, ExtensionSummary, ManifestError, Side, diff, render_table,
 };
 pub use matching::{covers, host_covers};
+pub use rules::RULES;
 
-use portcullis_core::{Capability, FsAccess, HostPattern, RuleMeta, Severity};
+use portcullis_core::{Capability, FsAccess, HostPattern, Severity};
 use serde::{Deserialize, Serialize};
 
 /// Settings of the capability checks: the `[capabilities]` section of `portcullis.toml`.
@@ -66,8 +67,8 @@ impl Default for Config {
 }
 
 /// Every `capability/…` rule, for `rules list` and SARIF metadata.
-pub fn rules() -> Vec<RuleMeta> {
-    rules::rules()
+pub fn rules() -> &'static [&'static portcullis_core::rule::Rule] {
+    rules::RULES
 }
 
 /// A host, URL or wildcard as a pattern (`*` = any). `None` for empty or relative input.

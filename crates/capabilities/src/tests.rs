@@ -711,3 +711,93 @@ fn unresolved_hosts_are_inventory_without_egress_declarations() {
         Severity::Low
     );
 }
+
+#[test]
+fn an_n8n_node_file_import_is_not_a_native_module() {
+    // `require('./nodes/Acme/Acme.node')` loads `Acme.node.js`: every n8n node is named so.
+    let mut obs = CapabilitySet::new();
+    obs.add(
+        Capability::NativeModule {
+            name: "./nodes/Acme/Acme.node".into(),
+        },
+        ev("dist/index.js", 1, "js/cap-native-module"),
+    );
+    let f = check(Some(&n8n_ext()), &obs, &[], &Config::default());
+    assert!(
+        hits(&f, "capability/undeclared-native-module").is_empty(),
+        "{f:#?}"
+    );
+
+    // A compiled addon is still one.
+    obs.add(
+        Capability::NativeModule {
+            name: "./build/Release/acme.node".into(),
+        },
+        ev("dist/index.js", 2, "js/cap-native-module"),
+    );
+    let f = check(Some(&n8n_ext()), &obs, &[], &Config::default());
+    let native = hits(&f, "capability/undeclared-native-module");
+    assert_eq!(native.len(), 1, "{f:#?}");
+    assert!(native[0].message.contains("build/Release"));
+    assert!(native[0].has_signal(portcullis_core::rule::Signal::NativeBinary));
+
+    // Elsewhere, a `.node` import resolving to a declared entry point is JS.
+    let mut forge = ext(Platform::Forge, vec![]);
+    forge.entry_points = vec!["src/panel.node.js".into()];
+    let mut obs = CapabilitySet::new();
+    obs.add(
+        Capability::NativeModule {
+            name: "./panel.node".into(),
+        },
+        ev("src/index.js", 1, "js/cap-native-module"),
+    );
+    let f = check(Some(&forge), &obs, &[], &Config::default());
+    assert!(
+        hits(&f, "capability/undeclared-native-module").is_empty(),
+        "{f:#?}"
+    );
+    forge.entry_points.clear();
+    let f = check(Some(&forge), &obs, &[], &Config::default());
+    assert_eq!(hits(&f, "capability/undeclared-native-module").len(), 1);
+}
+
+#[test]
+fn lifecycle_script_processes_are_left_to_the_install_script_rules() {
+    // The supply-chain analyzer records each script's command with package.json evidence.
+    let mut obs = CapabilitySet::new();
+    obs.add(
+        Capability::ChildProcess {
+            command: Some("husky install".into()),
+        },
+        ev("package.json", 12, "supply-chain/install-script"),
+    );
+    let f = check(Some(&n8n_ext()), &obs, &[], &Config::default());
+    assert!(
+        hits(&f, "capability/undeclared-process").is_empty(),
+        "{f:#?}"
+    );
+
+    // The same command started from the node's code is the node's own process.
+    obs.add(
+        Capability::ChildProcess {
+            command: Some("husky install".into()),
+        },
+        ev("dist/nodes/Run.node.js", 4, "js/cap-child-process"),
+    );
+    let f = check(Some(&n8n_ext()), &obs, &[], &Config::default());
+    let p = hits(&f, "capability/undeclared-process");
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].severity, Severity::High);
+
+    // A dependency declared in package.json that spawns processes is still reported.
+    let f = check(
+        Some(&n8n_ext()),
+        &CapabilitySet::new(),
+        &[Component {
+            found_in: "package.json".into(),
+            ..comp("puppeteer", "22.0.0")
+        }],
+        &Config::default(),
+    );
+    assert_eq!(hits(&f, "capability/undeclared-process").len(), 1);
+}

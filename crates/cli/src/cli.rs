@@ -1,6 +1,6 @@
 //! Argument parsing and dispatch.
 
-use crate::{EXIT_INTERNAL, EXIT_USAGE, registry_cmd, scan_cmd, tools_cmd};
+use crate::{EXIT_INTERNAL, EXIT_USAGE, registry_cmd, rules_cmd, scan_cmd, tools_cmd};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -194,15 +194,15 @@ pub struct ScanArgs {
     /// Directories, npm tarballs (.tgz) or zips to scan.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Report format on standard output: text, json, sarif, markdown, cyclonedx.
-    #[arg(short, long, default_value = "text")]
-    pub format: String,
+    /// Report format on standard output.
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
     /// Also write FORMAT to FILE (repeatable), e.g. `--output sarif=results.sarif`.
     #[arg(short, long = "output", value_name = "FORMAT=FILE")]
     pub outputs: Vec<String>,
     /// Fail (exit 1) when an active finding is at or above this severity, whatever the policy says.
-    #[arg(long, value_name = "SEVERITY")]
-    pub fail_on: Option<String>,
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
     /// A previous JSON or SARIF report: findings already in it do not fail the gate.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -236,6 +236,59 @@ pub struct ScanArgs {
     /// Print nothing on standard output; rely on the exit code and --output files.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Apply the fixes findings carry to the scanned directory, show the diff, and rescan
+    /// (never to an archive).
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: print the diff, change nothing.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
+}
+
+/// `scan --format`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Sarif,
+    Markdown,
+    Cyclonedx,
+}
+
+impl From<ReportFormat> for portcullis_report::Format {
+    fn from(f: ReportFormat) -> Self {
+        use portcullis_report::Format as F;
+        match f {
+            ReportFormat::Text => F::Text,
+            ReportFormat::Json => F::Json,
+            ReportFormat::Sarif => F::Sarif,
+            ReportFormat::Markdown => F::Markdown,
+            ReportFormat::Cyclonedx => F::Cyclonedx,
+        }
+    }
+}
+
+/// `scan --fail-on`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<FailOn> for portcullis_core::Severity {
+    fn from(f: FailOn) -> Self {
+        use portcullis_core::Severity as S;
+        match f {
+            FailOn::Critical => S::Critical,
+            FailOn::High => S::High,
+            FailOn::Medium => S::Medium,
+            FailOn::Low => S::Low,
+            FailOn::Info => S::Info,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -248,12 +301,28 @@ pub struct RulesArgs {
 pub enum RulesCommand {
     /// List every rule with its severity, category and CWE.
     List {
-        /// text or json
-        #[arg(short, long, default_value = "text")]
-        format: String,
+        #[arg(short, long, value_enum, default_value = "text")]
+        format: ListFormat,
         /// Configuration file (custom rules are listed too).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+    },
+    /// Print one rule's documentation: what it finds, why, an example, the fix, references.
+    Show {
+        /// The rule id, e.g. `capability/undeclared-egress`.
+        id: String,
+        #[arg(short, long, value_enum, default_value = "text")]
+        format: ListFormat,
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Generate `docs/rules/` (a page per rule) from the rule declarations.
+    Docs {
+        #[arg(long, value_name = "DIR", default_value = "docs/rules")]
+        out: PathBuf,
+        /// Write nothing; exit 1 when the pages differ from the declarations.
+        #[arg(long)]
+        check: bool,
     },
     /// Run the JS rules over fixtures annotated with `// ruleid: <id>` and `// ok: <id>`.
     Test {
@@ -262,6 +331,13 @@ pub enum RulesCommand {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+}
+
+/// `--format` of the rule commands.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
 }
 
 pub fn run() -> u8 {
@@ -279,7 +355,9 @@ pub fn run() -> u8 {
         Command::Scan(args) => scan_cmd::scan(args),
         Command::Run(args) => crate::run_cmd::run(args),
         Command::Rules(args) => match args.command {
-            RulesCommand::List { format, config } => scan_cmd::rules_list(&format, config),
+            RulesCommand::List { format, config } => rules_cmd::list(format, config),
+            RulesCommand::Show { id, format, config } => rules_cmd::show(&id, format, config),
+            RulesCommand::Docs { out, check } => rules_cmd::docs(&out, check, None),
             RulesCommand::Test { dir, config } => tools_cmd::rules_test(dir, config),
         },
         Command::Capabilities {

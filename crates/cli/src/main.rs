@@ -5,8 +5,10 @@
 //! caught and reported as 3, never left to unwind out of `main`.
 
 mod cli;
+mod fix_cmd;
 mod registry_cmd;
 mod run_cmd;
+mod rules_cmd;
 mod scan_cmd;
 mod tools_cmd;
 

@@ -1,4 +1,4 @@
-//! `portcullis scan` and `portcullis rules`.
+//! `portcullis scan`.
 
 use crate::cli::{ColorChoice, ScanArgs, scan_error, usage};
 use crate::{EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_PASS};
@@ -12,23 +12,13 @@ use std::path::PathBuf;
 const PROGRESS_MIN_TASKS: usize = 400;
 
 pub fn scan(args: ScanArgs) -> anyhow::Result<u8> {
-    let format: Format = args
-        .format
-        .parse()
-        .map_err(|e| usage(format!("--format: {e}")))?;
+    let format: Format = args.format.into();
     let outputs = args
         .outputs
         .iter()
         .map(|spec| parse_output(spec))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let fail_on = args
-        .fail_on
-        .as_deref()
-        .map(|s| {
-            s.parse::<Severity>()
-                .map_err(|e| usage(format!("--fail-on: {e}")))
-        })
-        .transpose()?;
+    let fail_on: Option<Severity> = args.fail_on.map(Into::into);
     let options = ScanOptions {
         config: args.config.clone(),
         no_config_discovery: false,
@@ -56,16 +46,20 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<u8> {
             "--format cyclonedx describes one package: scan one path per SBOM",
         ));
     }
+    if args.fix {
+        let render_options = RenderOptions {
+            color,
+            verbose: args.verbose,
+            ..Default::default()
+        };
+        return crate::fix_cmd::fix(&args, &options, format, &render_options);
+    }
     let mut reports = Vec::new();
     let mut code = EXIT_PASS;
     for path in &args.paths {
         let scanner = Scanner::for_path(path, &options).map_err(scan_error)?;
         let report = run_one(&scanner, path).map_err(scan_error)?;
-        if had_internal_error(&report) {
-            code = code.max(EXIT_INTERNAL);
-        } else if report.decision.outcome.fails() {
-            code = code.max(EXIT_GATE_FAILED);
-        }
+        code = code.max(exit_code(&report));
         reports.push(report);
     }
 
@@ -101,7 +95,18 @@ pub fn scan(args: ScanArgs) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-fn run_one(scanner: &Scanner, path: &std::path::Path) -> Result<ScanReport, ScanError> {
+/// The exit code a report earns: internal error, gate failed, or pass.
+pub(crate) fn exit_code(report: &ScanReport) -> u8 {
+    if had_internal_error(report) {
+        EXIT_INTERNAL
+    } else if report.decision.outcome.fails() {
+        EXIT_GATE_FAILED
+    } else {
+        EXIT_PASS
+    }
+}
+
+pub(crate) fn run_one(scanner: &Scanner, path: &std::path::Path) -> Result<ScanReport, ScanError> {
     let show_progress = std::io::stderr().is_terminal();
     let bar = show_progress.then(|| {
         let bar = indicatif::ProgressBar::hidden();
@@ -185,34 +190,4 @@ fn render_all(
         }
         _ => parts.join("\n"),
     })
-}
-
-pub fn rules_list(format: &str, config: Option<PathBuf>) -> anyhow::Result<u8> {
-    let options = ScanOptions {
-        config,
-        no_config_discovery: true,
-        ..Default::default()
-    };
-    let scanner = Scanner::for_path(std::path::Path::new("."), &options).map_err(scan_error)?;
-    let rules = scanner.rules();
-    match format {
-        "json" => println!("{}", serde_json::to_string_pretty(&rules)?),
-        "text" => {
-            for r in &rules {
-                let cwe = r
-                    .cwe
-                    .iter()
-                    .map(|c| format!("CWE-{c}"))
-                    .collect::<Vec<_>>()
-                    .join(",");
-                println!(
-                    "{:<48} {:<8} {:<12} {:<14} {}",
-                    r.id, r.default_severity, r.category, cwe, r.short_description
-                );
-            }
-            println!("\n{} rules", rules.len());
-        }
-        other => return Err(usage(format!("--format: unknown `{other}` (text, json)"))),
-    }
-    Ok(EXIT_PASS)
 }

@@ -8,6 +8,7 @@
 
 pub mod analyzer;
 pub mod capability;
+pub mod db_status;
 pub mod decision;
 pub mod dependency;
 pub mod extension;
@@ -28,6 +29,7 @@ pub use capability::{
     Capability, CapabilityItem, CapabilitySet, Channel, Evidence, FsAccess, HostPattern,
     IngressKind,
 };
+pub use db_status::{VULNDB_STATUS_PROPERTY, VulnDbStatus};
 pub use decision::{Decision, Outcome, Reason};
 pub use dependency::{Component, DependencyScope, Ecosystem};
 pub use extension::{Extension, Platform};

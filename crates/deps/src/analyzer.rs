@@ -11,8 +11,8 @@ use crate::typosquat;
 use crate::vuln::{match_component, scope_str, vuln_finding};
 use portcullis_core::location::LineIndex;
 use portcullis_core::{
-    Analyzer, Category, Confidence, Context, DependencyScope, Ecosystem, Finding, Location,
-    NoticeLevel, Output, Package, RuleMeta, Severity,
+    Analyzer, Confidence, Context, DependencyScope, Ecosystem, Location, NoticeLevel, Output,
+    Package, RuleMeta, Severity,
 };
 use portcullis_vulndb::{DbMeta, VulnDb};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -306,7 +306,7 @@ impl Analyzer for DepsAnalyzer {
     }
 
     fn rules(&self) -> Vec<RuleMeta> {
-        rules::all()
+        rules::all().iter().map(|r| r.meta()).collect()
     }
 
     fn analyze_package(&self, cx: &Context<'_>) -> Output {
@@ -328,9 +328,8 @@ impl Analyzer for DepsAnalyzer {
                 format!("cannot parse: {reason}"),
             );
             out.finding(
-                Finding::new(
-                    rules::MALFORMED,
-                    Category::Dependency,
+                rules::finding(
+                    &rules::MALFORMED_LOCKFILE,
                     Severity::Low,
                     format!(
                         "{path} could not be parsed ({reason}); its dependencies were not checked"
@@ -352,9 +351,7 @@ impl Analyzer for DepsAnalyzer {
                 String::new()
             };
             out.finding(
-                Finding::new(
-                    rules::UNRESOLVED,
-                    Category::Dependency,
+                rules::finding(&rules::UNRESOLVED_DEPENDENCIES,
                     Severity::Low,
                     format!(
                         "{} dependencies are declared as ranges with no lockfile: {}{more}; the versions installed are decided at install time and were not checked",
@@ -436,9 +433,7 @@ impl Analyzer for DepsAnalyzer {
                     Confidence::Medium
                 };
                 out.finding(
-                    Finding::new(
-                        rules::TYPOSQUAT,
-                        Category::Dependency,
+                    rules::finding(&rules::TYPOSQUATTING,
                         Severity::Medium,
                         format!("`{}` looks like a typosquat of the popular package `{}` ({})", c.name, s.target, s.technique),
                         at(&mut loc),
@@ -474,7 +469,7 @@ impl Analyzer for DepsAnalyzer {
                         None => (Severity::Medium, "with no recorded registry, so a same-named public package could be installed instead".to_string()),
                     };
                     out.finding(
-                        Finding::new(rules::CONFUSION, Category::Dependency, sev, format!("internal package `{}` is {why}", c.name), at(&mut loc))
+                        rules::finding(&rules::DEPENDENCY_CONFUSION, sev, format!("internal package `{}` is {why}", c.name), at(&mut loc))
                             .with_cwe(427)
                             .with_remediation("Publish internal packages under a scope you own mapped to your registry in `.npmrc` (`@acme:registry=…`), list that registry in `[deps] internal-registries`, and claim the unscoped name on the public registry.")
                             .with_fingerprint_key(c.name.clone())
@@ -499,9 +494,7 @@ impl Analyzer for DepsAnalyzer {
                     ""
                 };
                 out.finding(
-                    Finding::new(
-                        rules::NON_REGISTRY,
-                        Category::Dependency,
+                    rules::finding(&rules::NON_REGISTRY_SOURCE,
                         sev,
                         format!("transitive dependency `{}` is installed from `{}`{extra}, not from a registry (path: {path_str})", c.name, src),
                         at(&mut loc),
@@ -522,9 +515,7 @@ impl Analyzer for DepsAnalyzer {
             if let Some(msg) = &d.deprecated {
                 let version = c.version.as_deref().unwrap_or("?");
                 out.finding(
-                    Finding::new(
-                        rules::DEPRECATED,
-                        Category::Dependency,
+                    rules::finding(&rules::DEPRECATED_PACKAGE,
                         Severity::Low,
                         format!("{}@{version} is deprecated: {}", c.name, portcullis_core::location::truncate_chars(msg, 200)),
                         at(&mut loc),
@@ -544,7 +535,7 @@ impl Analyzer for DepsAnalyzer {
                 let (rule, sev, msg) = match verdict {
                     Verdict::Ok => continue,
                     Verdict::Denied => (
-                        rules::LICENSE_DENIED,
+                        &rules::LICENSE_DENIED,
                         Severity::Medium,
                         format!(
                             "{}@{version} is licensed `{lic}`, which requires a denied license",
@@ -552,7 +543,7 @@ impl Analyzer for DepsAnalyzer {
                         ),
                     ),
                     Verdict::NotAllowed => (
-                        rules::LICENSE_NOT_ALLOWED,
+                        &rules::LICENSE_NOT_ALLOWED,
                         Severity::Low,
                         format!(
                             "{}@{version} is licensed `{lic}`, which the license allow-list does not cover",
@@ -564,7 +555,7 @@ impl Analyzer for DepsAnalyzer {
                             && !self.config.license_allow.is_empty() =>
                     {
                         (
-                            rules::LICENSE_UNKNOWN,
+                            &rules::LICENSE_UNKNOWN,
                             Severity::Low,
                             format!("{}@{version} has an unrecognised license: {why}", c.name),
                         )
@@ -572,7 +563,7 @@ impl Analyzer for DepsAnalyzer {
                     Verdict::Unknown(_) => continue,
                 };
                 out.finding(
-                    Finding::new(rule, Category::Dependency, sev, msg, at(&mut loc))
+                    rules::finding(rule, sev, msg, at(&mut loc))
                         .with_remediation("Replace the dependency, or record a reviewed exception in the license policy.")
                         .with_fingerprint_key(format!("{}@{version}:{lic}", c.name))
                         .with_property("package", c.name.clone())

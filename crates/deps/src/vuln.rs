@@ -6,14 +6,11 @@
 //! [`diff`] two results into new and resolved findings.
 
 use portcullis_core::{
-    Category, Component, Confidence, DependencyScope, Ecosystem, Finding, Location, Severity,
+    Component, Confidence, DependencyScope, Ecosystem, Finding, Location, Severity,
 };
 use portcullis_vulndb::{Advisory, AffectedPackage, VulnDb, parse_version, smallest_fix};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
-
-pub const RULE_VULNERABLE: &str = "deps/vulnerable-dependency";
-pub const RULE_MALICIOUS: &str = "deps/malicious-package";
 
 /// Advisories describing one vulnerability of one package. Never empty (the only
 /// constructor takes a first advisory).
@@ -247,7 +244,7 @@ pub fn vuln_finding(c: &Component, g: &VulnGroup<'_>, location: Location) -> Fin
     };
     let (rule, message) = if malicious {
         (
-            RULE_MALICIOUS,
+            &crate::rules::MALICIOUS_PACKAGE,
             format!(
                 "{label} is a known malicious package — {}{aliases}{summary}",
                 primary.id
@@ -260,7 +257,7 @@ pub fn vuln_finding(c: &Component, g: &VulnGroup<'_>, location: Location) -> Fin
             (None, None) => "; no fixed version published".into(),
         };
         (
-            RULE_VULNERABLE,
+            &crate::rules::VULNERABLE_DEPENDENCY,
             format!(
                 "{label} is vulnerable to {}{aliases}{summary}{fixed}",
                 primary.id
@@ -305,7 +302,7 @@ pub fn vuln_finding(c: &Component, g: &VulnGroup<'_>, location: Location) -> Fin
         .iter()
         .filter_map(|a| a.cvss_score.map(|s| (s, a.cvss_vector.clone())))
         .max_by(|a, b| a.0.total_cmp(&b.0));
-    let mut f = Finding::new(rule, Category::Dependency, g.severity(), message, location)
+    let mut f = crate::rules::finding(rule, g.severity(), message, location)
         .with_confidence(Confidence::High)
         .with_remediation(remediation)
         .with_fingerprint_key(format!(

@@ -7,7 +7,7 @@
 //! annotated with `@id`, `@message`, and optionally `@remediation`, `@reviewers` and
 //! `@evidence`; every policy that fires becomes a [`Reason`] naming the findings behind it.
 
-use crate::input::{GateInput, Signal};
+use crate::input::GateInput;
 use crate::load::{self, Source};
 use crate::{PolicyError, Role};
 use cedar_policy::{
@@ -15,6 +15,7 @@ use cedar_policy::{
     Entities, Entity, EntityId, EntityTypeName, EntityUid, Policy, PolicySet, Request,
     RestrictedExpression, Schema,
 };
+use portcullis_core::rule::Signal;
 use portcullis_core::{Category, Decision, Fingerprint, Outcome, Reason, Severity};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -67,6 +68,12 @@ impl EvidenceSelector {
             return Ok(EvidenceSelector::Rule(v.to_string()));
         }
         let name = s.strip_prefix("signal:").unwrap_or(s);
+        // `secret` was the name before signals were declared by rules.
+        let name = if name == "secret" {
+            "hard-coded-secret"
+        } else {
+            name
+        };
         Signal::parse(name).map(EvidenceSelector::Signal).ok_or_else(|| {
             format!(
                 "unknown evidence selector `{s}` (expected severity:<s>, category:<c>, rule:<id> or one of: {})",
@@ -408,6 +415,16 @@ fn record(
         .map_err(|e| PolicyError::Request(e.to_string()))
 }
 
+fn severity_record(c: &crate::input::SeverityCounts) -> Result<RestrictedExpression, PolicyError> {
+    record([
+        ("critical", long(c.critical)),
+        ("high", long(c.high)),
+        ("medium", long(c.medium)),
+        ("low", long(c.low)),
+        ("info", long(c.info)),
+    ])
+}
+
 fn version_entity(input: &GateInput) -> Result<Entity, PolicyError> {
     let f = &input.findings;
     let c = &input.categories;
@@ -416,16 +433,7 @@ fn version_entity(input: &GateInput) -> Result<Entity, PolicyError> {
         ("platform", string(&input.platform)),
         ("name", string(&input.name)),
         ("version", string(&input.version)),
-        (
-            "findings",
-            record([
-                ("critical", long(f.critical)),
-                ("high", long(f.high)),
-                ("medium", long(f.medium)),
-                ("low", long(f.low)),
-                ("info", long(f.info)),
-            ])?,
-        ),
+        ("findings", severity_record(f)?),
         (
             "categories",
             record([
@@ -446,6 +454,17 @@ fn version_entity(input: &GateInput) -> Result<Entity, PolicyError> {
         ("download_execute", long(input.download_execute)),
         ("native_binaries", long(input.native_binaries)),
         ("obfuscation", long(input.obfuscation)),
+        ("install_time_execution", long(input.install_time_execution)),
+        ("exfiltration", long(input.exfiltration)),
+        ("credential_harvesting", long(input.credential_harvesting)),
+        ("unanalysed_code", long(input.unanalysed_code)),
+        ("hygiene", long(input.hygiene)),
+        ("deciding", severity_record(&input.deciding)?),
+        ("incidental", severity_record(&input.incidental)?),
+        (
+            "incidental_signals",
+            strings(input.incidental_signals.iter()),
+        ),
         ("capabilities", strings(input.capabilities.iter())),
         ("data_classes", strings(input.data_classes.iter())),
         (
@@ -559,6 +578,12 @@ fn placeholder(name: &str, input: &GateInput, count: usize) -> Option<String> {
         "download_execute" => input.download_execute,
         "native_binaries" => input.native_binaries,
         "obfuscation" => input.obfuscation,
+        "install_time_execution" => input.install_time_execution,
+        "exfiltration" => input.exfiltration,
+        "credential_harvesting" => input.credential_harvesting,
+        "unanalysed_code" => input.unanalysed_code,
+        "hygiene" => input.hygiene,
+        "unanalysed_files" => return Some(unanalysed_files(input)),
         "diff.new_hosts" => diff.new_hosts,
         "diff.new_scopes" => diff.new_scopes,
         "diff.new_processes" => diff.new_processes,
@@ -566,6 +591,10 @@ fn placeholder(name: &str, input: &GateInput, count: usize) -> Option<String> {
         _ => {
             if let Some(s) = name.strip_prefix("findings.") {
                 input.findings.get(Severity::from_str(s).ok()?)
+            } else if let Some(s) = name.strip_prefix("deciding.") {
+                input.deciding.get(Severity::from_str(s).ok()?)
+            } else if let Some(s) = name.strip_prefix("incidental.") {
+                input.incidental.get(Severity::from_str(s).ok()?)
             } else if let Some(c) = name.strip_prefix("categories.") {
                 input
                     .categories
@@ -578,6 +607,43 @@ fn placeholder(name: &str, input: &GateInput, count: usize) -> Option<String> {
         }
     };
     Some(v.to_string())
+}
+
+/// Most unanalysed files a message names before "and N more".
+const MAX_NAMED_UNANALYSED: usize = 10;
+
+/// `path (reason); path (reason); … and N more` for `{unanalysed_files}`.
+fn unanalysed_files(input: &GateInput) -> String {
+    let mut parts: Vec<String> = input
+        .unanalysed
+        .iter()
+        .take(MAX_NAMED_UNANALYSED)
+        .map(|u| {
+            let path = if u.path.is_empty() {
+                "(package)"
+            } else {
+                &u.path
+            };
+            format!("{path} ({})", cut(&u.reason, 160))
+        })
+        .collect();
+    let named = parts.len() as u64;
+    if input.unanalysed_code > named {
+        parts.push(format!("and {} more", input.unanalysed_code - named));
+    }
+    parts.join("; ")
+}
+
+/// `s` cut to at most `max` bytes on a character boundary, with `…` when cut.
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! The gate's input: what a scan report (and, in the registry, the catalog) says about one
 //! extension version, reduced to counts and sets a policy can test.
 
-use portcullis_core::{
-    Capability, Category, Confidence, Finding, Fingerprint, ScanReport, Severity,
-};
+use crate::incidental::is_incidental_path;
+use portcullis_core::rule::Signal;
+use portcullis_core::{Capability, Category, Finding, Fingerprint, ScanReport, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const MAX_SET_ITEMS: usize = 4096;
 /// Most findings kept as evidence in a [`GateInput`].
 pub const MAX_EVIDENCE_FINDINGS: usize = 100_000;
+/// Most unanalysed files named in a [`GateInput`] (the count stays exact).
+pub const MAX_UNANALYSED_FILES: usize = 200;
 
 /// Active findings per severity.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,130 +96,6 @@ pub struct CapabilityDiff {
     pub new_dependencies: u64,
 }
 
-/// A supply-chain or secret signal the default policies test, recognised from a finding's
-/// tags, properties or rule id (see [`Signal::of`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Signal {
-    MaliciousDependency,
-    /// Any hard-coded secret.
-    Secret,
-    /// A secret verified live, or detected with high confidence.
-    VerifiedSecret,
-    UndeclaredEgress,
-    LifecycleScript,
-    DownloadExecute,
-    NativeBinary,
-    Obfuscation,
-}
-
-impl Signal {
-    pub const ALL: [Signal; 8] = [
-        Signal::MaliciousDependency,
-        Signal::Secret,
-        Signal::VerifiedSecret,
-        Signal::UndeclaredEgress,
-        Signal::LifecycleScript,
-        Signal::DownloadExecute,
-        Signal::NativeBinary,
-        Signal::Obfuscation,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Signal::MaliciousDependency => "malicious-dependency",
-            Signal::Secret => "secret",
-            Signal::VerifiedSecret => "verified-secret",
-            Signal::UndeclaredEgress => "undeclared-egress",
-            Signal::LifecycleScript => "lifecycle-script",
-            Signal::DownloadExecute => "download-execute",
-            Signal::NativeBinary => "native-binary",
-            Signal::Obfuscation => "obfuscation",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Signal> {
-        Signal::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    /// The signals a finding carries.
-    ///
-    /// An analyzer states a signal exactly with a tag of the signal's name (`malicious`
-    /// also works for [`Signal::MaliciousDependency`]), or a boolean property of the same
-    /// name set to `true`. Without one, the signal is inferred from the category and the
-    /// rule id, so findings of analyzers that predate the convention still count:
-    /// a dependency finding tagged `malware` or whose rule id or advisory id says
-    /// `malicious` / `MAL-` (`deps/malicious-package`), a capability finding whose rule id
-    /// says `undeclared` and `egress`/`host`/`network` (`capability/undeclared-egress`), a
-    /// supply-chain rule id naming `obfusc` (`supply-chain/obfuscated-code`),
-    /// `binary`/`native-addon`/`prebuilt` (`supply-chain/native-binary`), `download` with
-    /// `exec`/`run`/`install` (`supply-chain/install-script-download-exec`), or
-    /// `install-script`/`lifecycle`.
-    pub fn of(f: &Finding) -> Vec<Signal> {
-        let mut out = Vec::new();
-        let tagged = |name: &str| {
-            f.tags.iter().any(|t| t.eq_ignore_ascii_case(name))
-                || f.properties.get(name) == Some(&serde_json::Value::Bool(true))
-        };
-        let rule = f.rule_id.to_ascii_lowercase();
-        let has = |needle: &str| rule.contains(needle);
-
-        let malicious = tagged("malicious-dependency")
-            || (f.category == Category::Dependency
-                && (tagged("malicious")
-                    || tagged("malware")
-                    || has("malicious")
-                    || has("malware")
-                    || f.properties.values().any(mentions_mal_advisory)
-                    || f.references.iter().any(|r| r.contains("/MAL-"))));
-        if malicious {
-            out.push(Signal::MaliciousDependency);
-        }
-        if f.category == Category::Secret || tagged("secret") {
-            out.push(Signal::Secret);
-            if tagged("verified-secret") || tagged("verified") || f.confidence == Confidence::High {
-                out.push(Signal::VerifiedSecret);
-            }
-        }
-        let supply = f.category == Category::SupplyChain;
-        if tagged("undeclared-egress")
-            || (f.category == Category::Capability
-                && has("undeclared")
-                && (has("egress") || has("host") || has("network")))
-        {
-            out.push(Signal::UndeclaredEgress);
-        }
-        if tagged("download-execute")
-            || (supply && has("download") && (has("exec") || has("run") || has("install")))
-        {
-            out.push(Signal::DownloadExecute);
-        }
-        if tagged("lifecycle-script") || (supply && (has("install-script") || has("lifecycle"))) {
-            out.push(Signal::LifecycleScript);
-        }
-        // Not `install-script-native-build`: compiling shipped C++ source is reviewable.
-        if tagged("native-binary")
-            || (supply && (has("binary") || has("native-addon") || has("prebuilt")))
-        {
-            out.push(Signal::NativeBinary);
-        }
-        if tagged("obfuscation") || tagged("obfuscated") || (supply && has("obfusc")) {
-            out.push(Signal::Obfuscation);
-        }
-        out
-    }
-}
-
-fn mentions_mal_advisory(v: &serde_json::Value) -> bool {
-    match v {
-        serde_json::Value::String(s) => s.starts_with("MAL-"),
-        serde_json::Value::Array(a) => a
-            .iter()
-            .any(|x| matches!(x, serde_json::Value::String(s) if s.starts_with("MAL-"))),
-        _ => false,
-    }
-}
-
 /// One active finding, as much as the gate needs to cite it in a reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingRef {
@@ -225,8 +103,21 @@ pub struct FindingRef {
     pub rule_id: String,
     pub severity: Severity,
     pub category: Category,
+    /// The finding's declared signals (see [`portcullis_core::Finding::signals`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signals: Vec<Signal>,
+    /// Located in a test, fixture, example, documentation or locale file: it is cited, but
+    /// never decides on its own (see [`crate::is_incidental_path`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incidental: bool,
+}
+
+/// A file that was not (fully) analysed, and why: what a quarantine for unanalysed code
+/// names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnanalysedFile {
+    pub path: String,
+    pub reason: String,
 }
 
 /// Everything the gate policies see about one extension version.
@@ -247,14 +138,33 @@ pub struct GateInput {
     pub categories: CategoryCounts,
     /// Active findings per rule id.
     pub rules: BTreeMap<String, u64>,
+    /// Active findings per severity that may decide an outcome on their own: not hygiene,
+    /// not informational, not in a test, fixture, example, documentation or locale file.
+    pub deciding: SeverityCounts,
+    /// Active findings per severity in test, fixture, example, documentation and locale
+    /// files (hygiene excluded): these only ever send a package to review.
+    pub incidental: SeverityCounts,
+    /// Signals carried by those incidental findings.
+    pub incidental_signals: BTreeSet<String>,
+    // Deciding findings per signal (the finding's declared signals, never its rule id).
     pub malicious_dependencies: u64,
+    /// Hard-coded secrets ([`Signal::HardCodedSecret`]).
     pub secrets: u64,
+    /// Hard-coded secrets that are also [`Signal::VerifiedSecret`].
     pub verified_secrets: u64,
     pub undeclared_egress: u64,
     pub lifecycle_scripts: u64,
     pub download_execute: u64,
     pub native_binaries: u64,
     pub obfuscation: u64,
+    pub install_time_execution: u64,
+    pub exfiltration: u64,
+    pub credential_harvesting: u64,
+    /// Findings saying code was not analysed ([`Signal::UnanalysedCode`]), wherever they
+    /// are: what was not analysed is never approved.
+    pub unanalysed_code: u64,
+    /// Hygiene findings: reported, never deciding.
+    pub hygiene: u64,
     /// Capability kinds observed in the code (`network-egress`, `child-process`, ...).
     pub capabilities: BTreeSet<String>,
     /// Registry context: whether the source is trusted (`None` outside the registry).
@@ -272,6 +182,10 @@ pub struct GateInput {
     /// The active findings behind the counts, for the reasons' evidence. Not seen by policies.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<FindingRef>,
+    /// The files behind [`GateInput::unanalysed_code`], for the reason's message (at most
+    /// [`MAX_UNANALYSED_FILES`]). Not seen by policies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unanalysed: Vec<UnanalysedFile>,
 }
 
 impl GateInput {
@@ -310,19 +224,53 @@ impl GateInput {
         } else if self.rules.len() < MAX_SET_ITEMS {
             self.rules.insert(f.rule_id.clone(), 1);
         }
-        let signals = Signal::of(f);
-        for s in &signals {
-            let slot = match s {
-                Signal::MaliciousDependency => &mut self.malicious_dependencies,
-                Signal::Secret => &mut self.secrets,
-                Signal::VerifiedSecret => &mut self.verified_secrets,
-                Signal::UndeclaredEgress => &mut self.undeclared_egress,
-                Signal::LifecycleScript => &mut self.lifecycle_scripts,
-                Signal::DownloadExecute => &mut self.download_execute,
-                Signal::NativeBinary => &mut self.native_binaries,
-                Signal::Obfuscation => &mut self.obfuscation,
-            };
-            *slot = slot.saturating_add(1);
+        let incidental = is_incidental_path(&f.location.path);
+        let hygiene = f.has_signal(Signal::Hygiene);
+        if hygiene {
+            self.hygiene = self.hygiene.saturating_add(1);
+        }
+        // Not analysed is never approved, wherever the file is.
+        if f.has_signal(Signal::UnanalysedCode) {
+            self.unanalysed_code = self.unanalysed_code.saturating_add(1);
+            if self.unanalysed.len() < MAX_UNANALYSED_FILES {
+                self.unanalysed.push(UnanalysedFile {
+                    path: f.location.path.clone(),
+                    reason: f.message.clone(),
+                });
+            }
+        }
+        if !hygiene && incidental {
+            self.incidental.bump(f.severity);
+            for s in &f.signals {
+                if *s != Signal::UnanalysedCode && self.incidental_signals.len() < MAX_SET_ITEMS {
+                    self.incidental_signals.insert(s.as_str().to_string());
+                }
+            }
+        }
+        // Informational findings are inventory (e.g. egress on a platform that cannot
+        // declare it) and hygiene is advice: neither decides.
+        let deciding = !hygiene && !incidental && f.severity > Severity::Info;
+        if deciding {
+            self.deciding.bump(f.severity);
+            for s in &f.signals {
+                let slot = match s {
+                    Signal::MaliciousDependency => &mut self.malicious_dependencies,
+                    Signal::HardCodedSecret => &mut self.secrets,
+                    Signal::VerifiedSecret if f.has_signal(Signal::HardCodedSecret) => {
+                        &mut self.verified_secrets
+                    }
+                    Signal::UndeclaredEgress => &mut self.undeclared_egress,
+                    Signal::LifecycleScript => &mut self.lifecycle_scripts,
+                    Signal::DownloadExecute => &mut self.download_execute,
+                    Signal::NativeBinary => &mut self.native_binaries,
+                    Signal::Obfuscation => &mut self.obfuscation,
+                    Signal::InstallTimeExecution => &mut self.install_time_execution,
+                    Signal::Exfiltration => &mut self.exfiltration,
+                    Signal::CredentialHarvesting => &mut self.credential_harvesting,
+                    Signal::VerifiedSecret | Signal::UnanalysedCode | Signal::Hygiene => continue,
+                };
+                *slot = slot.saturating_add(1);
+            }
         }
         if self.evidence.len() < MAX_EVIDENCE_FINDINGS {
             self.evidence.push(FindingRef {
@@ -330,7 +278,8 @@ impl GateInput {
                 rule_id: f.rule_id.clone(),
                 severity: f.severity,
                 category: f.category,
-                signals,
+                signals: f.signals.clone(),
+                incidental,
             });
         }
     }

@@ -17,6 +17,7 @@
 mod authz;
 mod error;
 mod gate;
+mod incidental;
 mod input;
 mod load;
 mod replay;
@@ -29,11 +30,14 @@ pub use error::PolicyError;
 pub use gate::{
     DEFAULT_GATE_POLICIES, EvidenceSelector, GATE_SCHEMA, Gate, GatePolicy, MAX_REASON_FINDINGS,
 };
+pub use incidental::is_incidental_path;
 pub use input::{
     CapabilityDiff, CategoryCounts, FindingRef, GateInput, MAX_EVIDENCE_FINDINGS, MAX_SET_ITEMS,
-    SeverityCounts, Signal,
+    MAX_UNANALYSED_FILES, SeverityCounts, UnanalysedFile,
 };
 pub use load::{MAX_POLICIES, MAX_POLICY_FILE_BYTES, MAX_POLICY_FILES};
+/// The gate signals findings carry (re-exported from the core rule model).
+pub use portcullis_core::rule::Signal;
 pub use replay::{
     CaseError, ChangedCase, MAX_RECORDED_CASES, PolicyTestReport, RecordedDecision,
     ValidationSummary, parse_recorded, test_policies, validate_dir,

@@ -7,7 +7,8 @@ use portcullis_core::{
     Suppression, SuppressionKind, TargetInfo, ToolInfo, finding::assign_fingerprints,
 };
 use portcullis_policy::{
-    Gate, GateInput, PolicyError, RecordedDecision, parse_recorded, test_policies, validate_dir,
+    Gate, GateInput, PolicyError, RecordedDecision, Signal, parse_recorded, test_policies,
+    validate_dir,
 };
 
 const NODE_JS: &str = r#"const { exec } = require('child_process');
@@ -43,16 +44,22 @@ fn command_injection(sev: Severity) -> Finding {
     .with_cwe(78)
 }
 
-fn hardcoded_token(confidence: Confidence) -> Finding {
-    Finding::new(
+fn hardcoded_token(verified: bool) -> Finding {
+    let f = Finding::new(
         "secrets/github-pat",
         Category::Secret,
         Severity::High,
         "GitHub personal access token",
         at("const token"),
     )
-    .with_confidence(confidence)
+    .with_confidence(Confidence::High)
     .with_fingerprint_key("sha256:5f1c")
+    .with_signal(Signal::HardCodedSecret);
+    if verified {
+        f.with_signal(Signal::VerifiedSecret)
+    } else {
+        f
+    }
 }
 
 fn undeclared_egress() -> Finding {
@@ -63,6 +70,7 @@ fn undeclared_egress() -> Finding {
         "code calls telemetry.evil.example, which package.json does not declare",
         at("fetch("),
     )
+    .with_signal(Signal::UndeclaredEgress)
 }
 
 fn malicious_dep() -> Finding {
@@ -75,16 +83,21 @@ fn malicious_dep() -> Finding {
     )
     .with_property("advisory", "MAL-2024-1234")
     .with_fingerprint_key("event-stream-helper@MAL-2024-1234")
+    .with_signal(Signal::MaliciousDependency)
 }
 
-fn supply_chain(rule: &str, sev: Severity, path: &str) -> Finding {
-    Finding::new(
+fn supply_chain(rule: &str, sev: Severity, path: &str, signals: &[Signal]) -> Finding {
+    let mut f = Finding::new(
         rule,
         Category::SupplyChain,
         sev,
         format!("{rule} in {path}"),
         Location::file(path),
-    )
+    );
+    for s in signals {
+        f = f.with_signal(*s);
+    }
+    f
 }
 
 fn report(mut findings: Vec<Finding>) -> ScanReport {
@@ -167,7 +180,7 @@ fn clean_extension_is_approved_without_reasons() {
 fn critical_finding_rejects_and_every_policy_is_explained() {
     let r = report(vec![
         command_injection(Severity::Critical),
-        hardcoded_token(Confidence::Medium),
+        hardcoded_token(false),
     ]);
     let critical_fp = r
         .findings
@@ -258,8 +271,7 @@ fn malicious_package_rule_of_the_deps_analyzer_rejects() {
         "flatmap-streams@0.1.1 is malicious",
         Location::file("package-lock.json"),
     )
-    .with_property("malicious", true)
-    .with_tag("malware");
+    .with_signal(Signal::MaliciousDependency);
     let vulnerable = Finding::new(
         "deps/vulnerable-dependency",
         Category::Dependency,
@@ -281,8 +293,8 @@ fn malicious_package_rule_of_the_deps_analyzer_rejects() {
 }
 
 #[test]
-fn high_confidence_secret_rejects_low_confidence_quarantines() {
-    let sure = GateInput::from_report(&report(vec![hardcoded_token(Confidence::High)]));
+fn verified_secret_rejects_unverified_secret_quarantines() {
+    let sure = GateInput::from_report(&report(vec![hardcoded_token(true)]));
     assert_eq!((sure.secrets, sure.verified_secrets), (1, 1));
     let d = gate().evaluate(&sure).unwrap();
     assert_eq!(d.outcome, Outcome::Reject);
@@ -291,7 +303,7 @@ fn high_confidence_secret_rejects_low_confidence_quarantines() {
         ["reject-verified-secrets", "quarantine-high-findings"]
     );
 
-    let unsure = GateInput::from_report(&report(vec![hardcoded_token(Confidence::Low)]));
+    let unsure = GateInput::from_report(&report(vec![hardcoded_token(false)]));
     assert_eq!((unsure.secrets, unsure.verified_secrets), (1, 0));
     assert_eq!(
         gate().evaluate(&unsure).unwrap().outcome,
@@ -307,6 +319,7 @@ fn supply_chain_signals() {
                 "supply-chain/install-script-download-exec",
                 Severity::High,
                 "package.json",
+                &[Signal::LifecycleScript, Signal::DownloadExecute],
             ),
             "reject-download-execute",
             Outcome::Reject,
@@ -316,8 +329,10 @@ fn supply_chain_signals() {
                 "supply-chain/obfuscated-code",
                 Severity::Medium,
                 "dist/index.js",
+                &[Signal::Obfuscation],
             ),
-            "reject-obfuscated-code",
+            // The fixture's code reaches the network and starts processes.
+            "reject-obfuscated-code-with-access",
             Outcome::Reject,
         ),
         (
@@ -325,6 +340,7 @@ fn supply_chain_signals() {
                 "supply-chain/native-binary",
                 Severity::Medium,
                 "prebuilds/linux-x64/addon.node",
+                &[Signal::NativeBinary],
             ),
             "quarantine-native-binaries",
             Outcome::Quarantine,
@@ -345,18 +361,40 @@ fn supply_chain_signals() {
         let reason = d.reasons.iter().find(|r| r.policy == policy).unwrap();
         assert_eq!(reason.findings.len(), 1, "{rule}: evidence cited");
     }
-    // An explicit tag works whatever the rule id.
-    let tagged = supply_chain("supply-chain/postinstall", Severity::Low, "package.json")
-        .with_tag("download-execute");
+    // The declared signal decides, whatever the rule id says.
+    let signalled = supply_chain(
+        "supply-chain/postinstall",
+        Severity::Low,
+        "package.json",
+        &[Signal::DownloadExecute],
+    );
     let d = gate()
-        .evaluate(&GateInput::from_report(&report(vec![tagged])))
+        .evaluate(&GateInput::from_report(&report(vec![signalled])))
         .unwrap();
     assert_eq!(d.outcome, Outcome::Reject);
+    // ... and an id that reads like a signal, without the signal, decides nothing.
+    let named = supply_chain(
+        "supply-chain/install-script-download-exec-obfuscated-binary",
+        Severity::Low,
+        "package.json",
+        &[],
+    );
+    let named = GateInput::from_report(&report(vec![named]));
+    assert_eq!(
+        (
+            named.download_execute,
+            named.obfuscation,
+            named.native_binaries
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(gate().evaluate(&named).unwrap().outcome, Outcome::Approve);
     // A native build from shipped source is a lifecycle script, not a shipped binary.
     let build = GateInput::from_report(&report(vec![supply_chain(
         "supply-chain/install-script-native-build",
         Severity::Low,
         "package.json",
+        &[Signal::LifecycleScript],
     )]));
     assert_eq!((build.lifecycle_scripts, build.native_binaries), (1, 0));
     // A plain lifecycle script is counted but not gated by default.
@@ -364,6 +402,7 @@ fn supply_chain_signals() {
         "supply-chain/install-script",
         Severity::Low,
         "package.json",
+        &[Signal::LifecycleScript],
     )]));
     assert_eq!(plain.lifecycle_scripts, 1);
     assert_eq!(gate().evaluate(&plain).unwrap().outcome, Outcome::Approve);
@@ -674,4 +713,224 @@ fn a_policy_that_fails_to_evaluate_counts_as_firing() {
         "{}",
         d.reasons[0].message
     );
+}
+
+// Each default decision, defended by a finding that must decide it and one that must not.
+
+fn signalled(rule: &str, sev: Severity, path: &str, signals: &[Signal]) -> Finding {
+    let mut f = Finding::new(
+        rule,
+        Category::Code,
+        sev,
+        format!("{rule} at {path}"),
+        Location::file(path),
+    );
+    for s in signals {
+        f = f.with_signal(*s);
+    }
+    f
+}
+
+fn decide(findings: Vec<Finding>) -> Decision {
+    gate()
+        .evaluate(&GateInput::from_report(&report(findings)))
+        .unwrap()
+}
+
+#[test]
+fn each_reject_signal_rejects_and_its_near_miss_does_not() {
+    let cases: &[(Signal, &str)] = &[
+        (
+            Signal::InstallTimeExecution,
+            "reject-install-time-execution",
+        ),
+        (Signal::DownloadExecute, "reject-download-execute"),
+        (Signal::Exfiltration, "reject-exfiltration"),
+        (Signal::CredentialHarvesting, "reject-credential-harvesting"),
+        (Signal::MaliciousDependency, "reject-malicious-dependency"),
+    ];
+    for (signal, policy) in cases {
+        let d = decide(vec![signalled(
+            "behaviour/x",
+            Severity::Medium,
+            "scripts/install.js",
+            &[*signal],
+        )]);
+        assert_eq!(d.outcome, Outcome::Reject, "{signal}");
+        assert_eq!(ids(&d), [*policy], "{signal}");
+        assert_eq!(d.reasons[0].findings.len(), 1, "{signal}: evidence cited");
+
+        // The same finding in a test fixture only asks for review.
+        let d = decide(vec![signalled(
+            "behaviour/x",
+            Severity::Medium,
+            "test/fixtures/install.js",
+            &[*signal],
+        )]);
+        assert_eq!(d.outcome, Outcome::Quarantine, "{signal} in a fixture");
+        assert_eq!(ids(&d), ["quarantine-incidental-findings"], "{signal}");
+    }
+    // A lifecycle script on its own is what many packages have: counted, not gated.
+    let d = decide(vec![signalled(
+        "supply-chain/install-script",
+        Severity::Low,
+        "package.json",
+        &[Signal::LifecycleScript],
+    )]);
+    assert_eq!(d.outcome, Outcome::Approve);
+}
+
+#[test]
+fn only_a_verified_hard_coded_secret_rejects() {
+    let d = decide(vec![hardcoded_token(true)]);
+    assert!(ids(&d).contains(&"reject-verified-secrets"));
+    let reason = d
+        .reasons
+        .iter()
+        .find(|r| r.policy == "reject-verified-secrets")
+        .unwrap();
+    assert!(
+        reason
+            .remediation
+            .as_deref()
+            .unwrap()
+            .contains("Revoke and rotate")
+    );
+    // `verified` on a finding that holds no secret is not a secret (and names no rotation).
+    let odd = signalled(
+        "n8n/credential-password-field",
+        Severity::Medium,
+        "dist/credentials/AcmeApi.credentials.js",
+        &[Signal::VerifiedSecret, Signal::Hygiene],
+    );
+    let d = decide(vec![odd]);
+    assert_eq!(d.outcome, Outcome::Approve, "{:?}", ids(&d));
+    assert!(
+        d.reasons
+            .iter()
+            .all(|r| !r.remediation.as_deref().unwrap_or("").contains("Revoke"))
+    );
+}
+
+#[test]
+fn hygiene_never_rejects_even_when_critical() {
+    let d = decide(vec![signalled(
+        "n8n/credential-password-field",
+        Severity::Critical,
+        "dist/credentials/AcmeApi.credentials.js",
+        &[Signal::Hygiene],
+    )]);
+    assert_eq!(d.outcome, Outcome::Approve, "{:?}", ids(&d));
+    let input = GateInput::from_report(&report(vec![signalled(
+        "n8n/credential-password-field",
+        Severity::Critical,
+        "dist/credentials/AcmeApi.credentials.js",
+        &[Signal::Hygiene],
+    )]));
+    assert_eq!(
+        (
+            input.hygiene,
+            input.deciding.critical,
+            input.findings.critical
+        ),
+        (1, 0, 1)
+    );
+    // Without the hygiene signal the same critical finding rejects.
+    let d = decide(vec![command_injection(Severity::Critical)]);
+    assert_eq!(d.outcome, Outcome::Reject);
+}
+
+#[test]
+fn findings_in_tests_docs_and_locales_never_reject_on_their_own() {
+    for path in [
+        "test/exec.test.js",
+        "examples/cli.js",
+        "README.md",
+        "node_modules/moment/locale/fr.js",
+        "docs/api.js",
+    ] {
+        let mut f = command_injection(Severity::Critical);
+        f.location = Location::file(path);
+        let d = decide(vec![f]);
+        assert_eq!(d.outcome, Outcome::Quarantine, "{path}: {:?}", ids(&d));
+        assert_eq!(ids(&d), ["quarantine-incidental-findings"], "{path}");
+    }
+    // A high (not reject-worthy) finding there decides nothing at all.
+    let mut f = command_injection(Severity::High);
+    f.location = Location::file("test/exec.test.js");
+    assert_eq!(decide(vec![f]).outcome, Outcome::Approve);
+    // The same critical finding in shipped code rejects.
+    let mut f = command_injection(Severity::Critical);
+    f.location = Location::file("lib/exec.js");
+    assert_eq!(decide(vec![f]).outcome, Outcome::Reject);
+}
+
+#[test]
+fn obfuscation_rejects_only_with_network_or_process_access() {
+    let obfuscated = || {
+        supply_chain(
+            "supply-chain/obfuscated-code",
+            Severity::Medium,
+            "dist/index.js",
+            &[Signal::Obfuscation],
+        )
+    };
+    // The fixture report observes egress and a child process.
+    let d = decide(vec![obfuscated()]);
+    assert_eq!(d.outcome, Outcome::Reject);
+    assert!(ids(&d).contains(&"reject-obfuscated-code-with-access"));
+
+    let mut quiet = report(vec![obfuscated()]);
+    quiet.observed = CapabilitySet::new();
+    let d = gate().evaluate(&GateInput::from_report(&quiet)).unwrap();
+    assert_eq!(d.outcome, Outcome::Quarantine);
+    assert_eq!(ids(&d), ["quarantine-obfuscated-code"]);
+}
+
+#[test]
+fn unanalysed_code_is_never_approved_and_the_reason_names_the_files() {
+    let big = signalled(
+        "scan/unanalysed-code",
+        Severity::Medium,
+        "dist/bundle.js",
+        &[Signal::UnanalysedCode],
+    );
+    let mut deep = signalled(
+        "scan/unanalysed-code",
+        Severity::Low,
+        "test/fixtures/deep.js",
+        &[Signal::UnanalysedCode],
+    );
+    deep.message = "nesting deeper than 512".into();
+    let d = decide(vec![big, deep]);
+    assert_eq!(d.outcome, Outcome::Quarantine);
+    assert_eq!(ids(&d), ["quarantine-unanalysed-code"]);
+    let msg = &d.reasons[0].message;
+    assert!(msg.contains("2 file(s)"), "{msg}");
+    assert!(
+        msg.contains("dist/bundle.js (scan/unanalysed-code at dist/bundle.js)"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("test/fixtures/deep.js (nesting deeper than 512)"),
+        "{msg}"
+    );
+    assert_eq!(d.reasons[0].findings.len(), 2);
+    assert_eq!(d.required_reviewers, ["security-champion"]);
+    // Analysed code with the same medium finding, no signal: approved.
+    let d = decide(vec![signalled(
+        "scan/unanalysed-code",
+        Severity::Medium,
+        "dist/bundle.js",
+        &[],
+    )]);
+    assert_eq!(d.outcome, Outcome::Approve);
+}
+
+#[test]
+fn informational_egress_is_inventory_and_declared_platform_egress_quarantines() {
+    let d = decide(vec![undeclared_egress().with_severity(Severity::Info)]);
+    assert_eq!(d.outcome, Outcome::Approve, "{:?}", ids(&d));
+    let d = decide(vec![undeclared_egress()]);
+    assert_eq!(ids(&d), ["quarantine-undeclared-egress"]);
 }

@@ -117,6 +117,9 @@ pub(crate) fn render(report: &ScanReport, options: &RenderOptions) -> String {
         "### Portcullis: {} · {subject} · {count_text}\n",
         outcome_label(report.decision.outcome)
     );
+    if let Some(w) = portcullis_core::VulnDbStatus::of(report).and_then(|s| s.warning()) {
+        let _ = writeln!(out, "> [!WARNING]\n> {}\n", esc(&w));
+    }
 
     // Why: the decision's reasons.
     if !report.decision.reasons.is_empty() {

@@ -584,6 +584,14 @@ pub(crate) fn build(report: &ScanReport, options: &RenderOptions) -> SarifLog {
         .collect();
 
     let mut notifications: Vec<Notification> = report.notices.iter().map(notification).collect();
+    let db_status = portcullis_core::VulnDbStatus::of(report);
+    if let Some(w) = db_status.as_ref().and_then(|s| s.warning()) {
+        notifications.push(Notification {
+            level: "warning",
+            message: msg(w),
+            locations: Vec::new(),
+        });
+    }
     if ordered.len() > MAX_RESULTS {
         notifications.push(Notification {
             level: "warning",
@@ -606,6 +614,7 @@ pub(crate) fn build(report: &ScanReport, options: &RenderOptions) -> SarifLog {
             "decision": report.decision,
             "target": report.target,
             "extension": report.extension,
+            "vulnerabilityDatabase": db_status,
             "activeCounts": Severity::ALL
                 .iter()
                 .map(|s| (s.as_str().to_string(), json!(counts.get(s).copied().unwrap_or(0))))

@@ -212,6 +212,17 @@ fn header(report: &ScanReport, p: &Painter, out: &mut String) {
             terminal(&sha)
         ))
     );
+    if let Some(w) = portcullis_core::VulnDbStatus::of(report).and_then(|s| s.warning()) {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            p.paint(
+                Style::new().bold().fg_color(Some(AnsiColor::Yellow.into())),
+                "warning:"
+            ),
+            terminal(&w)
+        );
+    }
     out.push('\n');
 }
 

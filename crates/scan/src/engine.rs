@@ -2,13 +2,13 @@
 //! [`Pipeline`]. The only module of this crate that knows them by name.
 
 use crate::config::Config;
-use crate::gate::{GateEvaluator, ThresholdGate};
+use crate::gate::{GateError, GateEvaluator, ThresholdGate};
 use crate::pipeline::{CapabilityChecker, DetectOutput, ExtensionDetector, Pipeline};
 use crate::triage::Baseline;
 use crate::{ScanError, ScanOptions};
 use portcullis_core::{
     Analyzer, CapabilitySet, Component, Decision, Extension, Finding, Notice, NoticeLevel, Package,
-    RuleMeta, ScanReport,
+    RuleMeta, ScanReport, VULNDB_STATUS_PROPERTY, VulnDbStatus,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -47,6 +47,9 @@ impl ExtensionDetector for Adapters {
     }
     fn rules(&self) -> Vec<RuleMeta> {
         portcullis_adapters::rules()
+            .iter()
+            .map(|r| r.meta())
+            .collect()
     }
 }
 
@@ -65,6 +68,9 @@ impl CapabilityChecker for Capabilities {
     }
     fn rules(&self) -> Vec<RuleMeta> {
         portcullis_capabilities::rules()
+            .iter()
+            .map(|r| r.meta())
+            .collect()
     }
 }
 
@@ -73,50 +79,79 @@ struct PolicyGate {
 }
 
 impl GateEvaluator for PolicyGate {
-    fn evaluate(&self, report: &ScanReport) -> Result<Decision, String> {
+    fn evaluate(&self, report: &ScanReport) -> Result<Decision, GateError> {
         let input = portcullis_policy::GateInput::from_report(report);
-        self.gate.evaluate(&input).map_err(|e| e.to_string())
+        self.gate
+            .evaluate(&input)
+            .map_err(|e| GateError::Policy(Box::new(e)))
     }
 }
 
-/// Opens the vulnerability database, if there is one. A missing database is not an error
-/// (the deps analyzer says so in a notice); a corrupt one is reported and skipped.
+/// Opens the vulnerability database, if there is one, and records what the scan used as a
+/// typed [`VulnDbStatus`] in the report properties. A missing database is not an error (the
+/// reports say so); a corrupt one is reported and skipped.
 fn open_db(
     options: &ScanOptions,
+    max_age_days: u32,
     notices: &mut Vec<Notice>,
     properties: &mut BTreeMap<String, serde_json::Value>,
 ) -> Option<Arc<portcullis_vulndb::VulnDb>> {
-    let dir = options
+    let (status, db) = match options
         .db_dir
         .clone()
-        .or_else(portcullis_vulndb::VulnDb::default_dir)?;
-    if !dir.join(portcullis_vulndb::DB_FILE_NAME).exists() {
-        return None;
-    }
-    match portcullis_vulndb::VulnDb::open(&dir) {
-        Ok(db) => {
-            properties.insert(
-                "vulnerability-database".into(),
-                serde_json::json!({
-                    "path": dir.display().to_string(),
-                    "updated": db.meta().updated_at_rfc3339(),
-                    "advisories": db.len(),
-                }),
-            );
-            Some(Arc::new(db))
+        .or_else(portcullis_vulndb::VulnDb::default_dir)
+    {
+        Some(dir) if dir.join(portcullis_vulndb::DB_FILE_NAME).exists() => {
+            match portcullis_vulndb::VulnDb::open(&dir) {
+                Ok(db) => {
+                    let meta = db.meta();
+                    let (path, updated, advisories) = (
+                        dir.display().to_string(),
+                        meta.updated_at_rfc3339(),
+                        db.len() as u64,
+                    );
+                    let status = if meta.is_stale(max_age_days) {
+                        VulnDbStatus::Stale {
+                            path,
+                            updated,
+                            advisories,
+                            age_days: meta.age_days(),
+                            max_age_days,
+                        }
+                    } else {
+                        VulnDbStatus::Current {
+                            path,
+                            updated,
+                            advisories,
+                        }
+                    };
+                    (status, Some(Arc::new(db)))
+                }
+                Err(e) => {
+                    notices.push(Notice {
+                        level: NoticeLevel::Warning,
+                        path: None,
+                        message: format!(
+                            "vulnerability database at {} cannot be read ({e}); dependencies are not checked against advisories",
+                            dir.display()
+                        ),
+                    });
+                    (
+                        VulnDbStatus::Unreadable {
+                            path: dir.display().to_string(),
+                            error: e.to_string(),
+                        },
+                        None,
+                    )
+                }
+            }
         }
-        Err(e) => {
-            notices.push(Notice {
-                level: NoticeLevel::Warning,
-                path: None,
-                message: format!(
-                    "vulnerability database at {} cannot be read ({e}); dependencies are not checked against advisories",
-                    dir.display()
-                ),
-            });
-            None
-        }
+        _ => (VulnDbStatus::Missing, None),
+    };
+    if let Ok(v) = serde_json::to_value(&status) {
+        properties.insert(VULNDB_STATUS_PROPERTY.into(), v);
     }
+    db
 }
 
 pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, ScanError> {
@@ -165,15 +200,24 @@ pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, S
     );
     analyzers.push(Box::new(Shared(Arc::clone(&secrets))));
     let history: Option<Box<crate::pipeline::HistoryFn>> = options.history.then(|| {
-        Box::new(move |repo: &Path| secrets.scan_history(repo).map_err(|e| e.to_string()))
-            as Box<crate::pipeline::HistoryFn>
+        Box::new(move |repo: &Path| {
+            secrets
+                .scan_history(repo)
+                .map_err(|e| crate::pipeline::HistoryError {
+                    path: repo.to_path_buf(),
+                    source: Box::new(e),
+                })
+        }) as Box<crate::pipeline::HistoryFn>
     });
 
-    let db = open_db(options, &mut setup_notices, &mut properties);
-    analyzers.push(Box::new(portcullis_deps::DepsAnalyzer::new(
-        config.section("deps", &config.deps)?,
-        db,
-    )));
+    let deps: portcullis_deps::Config = config.section("deps", &config.deps)?;
+    let db = open_db(
+        options,
+        deps.max_db_age_days,
+        &mut setup_notices,
+        &mut properties,
+    );
+    analyzers.push(Box::new(portcullis_deps::DepsAnalyzer::new(deps, db)));
 
     if options.dynamic {
         analyzers.push(Box::new(portcullis_dynamic::DynamicAnalyzer::default()));
@@ -225,6 +269,7 @@ pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, S
         properties,
         setup_notices,
         history,
+        rule_cache: Default::default(),
     })
 }
 

@@ -7,7 +7,15 @@ use portcullis_core::{Decision, Finding, Outcome, Reason, ScanReport, Severity};
 
 pub trait GateEvaluator: Send + Sync {
     /// Decides on a report whose findings are final (triaged, fingerprinted).
-    fn evaluate(&self, report: &ScanReport) -> Result<Decision, String>;
+    fn evaluate(&self, report: &ScanReport) -> Result<Decision, GateError>;
+}
+
+/// Why a gate could not decide. The pipeline rejects to stay safe and records the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    /// The policy engine could not evaluate the report (a policy or the input it refused).
+    #[error("policy evaluation failed: {0}")]
+    Policy(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Rejects when any active finding is at or above `threshold`.
@@ -45,7 +53,7 @@ impl ThresholdGate {
 }
 
 impl GateEvaluator for ThresholdGate {
-    fn evaluate(&self, report: &ScanReport) -> Result<Decision, String> {
+    fn evaluate(&self, report: &ScanReport) -> Result<Decision, GateError> {
         Ok(self.decide(&report.findings))
     }
 }

@@ -8,14 +8,16 @@
 
 pub mod config;
 mod engine;
+pub mod fix;
 pub mod gate;
 pub mod pipeline;
+pub mod rules;
 pub mod triage;
 
 pub use config::{Config, ConfigError};
 pub use pipeline::{Pipeline, ProgressFn, had_internal_error};
 
-use portcullis_core::{Package, RuleMeta, ScanReport, Severity};
+use portcullis_core::{Package, ScanReport, Severity};
 use std::path::{Path, PathBuf};
 
 /// How to scan, beyond what `portcullis.toml` says. Command-line flags win over the file.
@@ -51,6 +53,8 @@ pub enum ScanError {
     Input(String),
     #[error(transparent)]
     Baseline(#[from] triage::BaselineError),
+    #[error(transparent)]
+    History(#[from] pipeline::HistoryError),
     #[error("{0}")]
     Setup(String),
 }
@@ -59,7 +63,10 @@ impl ScanError {
     /// The documented exit code: 2 for bad input, usage or configuration; 3 for internal errors.
     pub fn exit_code(&self) -> i32 {
         match self {
-            ScanError::Config(_) | ScanError::Input(_) | ScanError::Baseline(_) => 2,
+            ScanError::Config(_)
+            | ScanError::Input(_)
+            | ScanError::Baseline(_)
+            | ScanError::History(_) => 2,
             ScanError::Setup(_) => 3,
         }
     }
@@ -96,7 +103,7 @@ impl Scanner {
     }
 
     /// Every rule the configured pipeline can report.
-    pub fn rules(&self) -> Vec<RuleMeta> {
+    pub fn rules(&self) -> &[portcullis_core::rule::Rule] {
         self.pipeline.all_rules()
     }
 
@@ -117,7 +124,7 @@ impl Scanner {
         progress: Option<&ProgressFn<'_>>,
     ) -> Result<ScanReport, ScanError> {
         let extra = match &self.pipeline.history {
-            Some(history) if path.is_dir() => history(path).map_err(ScanError::Input)?,
+            Some(history) if path.is_dir() => history(path)?,
             Some(_) => {
                 return Err(ScanError::Input(format!(
                     "{}: --history needs a directory that is a git repository",

@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::gate::GateEvaluator;
 use crate::triage::{self, Baseline};
+use portcullis_core::rule::Rule;
 use portcullis_core::{
     Analyzer, CapabilitySet, Component, Context, Decision, Extension, Finding, Notice, NoticeLevel,
     Output, Package, REPORT_SCHEMA_VERSION, RuleMeta, ScanReport, ScanStats, TargetInfo, ToolInfo,
@@ -57,24 +58,48 @@ pub struct Pipeline {
     pub setup_notices: Vec<Notice>,
     /// Scans the git history of a working directory (`--history`), when requested.
     pub history: Option<Box<HistoryFn>>,
+    /// [`Pipeline::all_rules`], computed on first use (`Default::default()` to build).
+    pub rule_cache: std::sync::OnceLock<Vec<Rule>>,
 }
 
 /// Finds secrets in every commit of the repository at a path.
-pub type HistoryFn = dyn Fn(&std::path::Path) -> Result<Vec<Finding>, String> + Send + Sync;
+pub type HistoryFn = dyn Fn(&std::path::Path) -> Result<Vec<Finding>, HistoryError> + Send + Sync;
+
+/// The git history of a directory could not be scanned.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot scan the git history of {}: {source}", path.display())]
+pub struct HistoryError {
+    pub path: std::path::PathBuf,
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
 
 impl Pipeline {
-    /// Every rule any part of the pipeline can report.
-    pub fn all_rules(&self) -> Vec<RuleMeta> {
-        let mut rules: Vec<RuleMeta> = self.analyzers.iter().flat_map(|a| a.rules()).collect();
-        if let Some(d) = &self.detector {
-            rules.extend(d.rules());
-        }
-        if let Some(c) = &self.checker {
-            rules.extend(c.rules());
-        }
-        rules.sort_by(|a, b| a.id.cmp(&b.id));
-        rules.dedup_by(|a, b| a.id == b.id);
-        rules
+    /// Every rule any part of the pipeline can report: the registry's declared rules
+    /// ([`crate::rules::builtin`]) plus rules only an analyzer knows (legacy metadata, a
+    /// configuration's own rules). Built once per pipeline.
+    pub fn all_rules(&self) -> &[Rule] {
+        self.rule_cache.get_or_init(|| {
+            let mut rules = crate::rules::builtin();
+            let mut extra: Vec<RuleMeta> = self.analyzers.iter().flat_map(|a| a.rules()).collect();
+            if let Some(d) = &self.detector {
+                extra.extend(d.rules());
+            }
+            if let Some(c) = &self.checker {
+                extra.extend(c.rules());
+            }
+            let known: std::collections::HashSet<String> =
+                rules.iter().map(|r| r.id.to_string()).collect();
+            rules.extend(
+                extra
+                    .into_iter()
+                    .filter(|m| !known.contains(&m.id))
+                    .map(crate::rules::from_meta),
+            );
+            rules.sort_by(|a, b| a.id.cmp(&b.id));
+            rules.dedup_by(|a, b| a.id == b.id);
+            rules
+        })
     }
 
     pub fn run(&self, package: &Package, progress: Option<&ProgressFn<'_>>) -> ScanReport {
@@ -187,12 +212,13 @@ impl Pipeline {
         ));
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
-        let all_rules = self.all_rules();
         let used: std::collections::BTreeSet<&str> =
             findings.iter().map(|f| f.rule_id.as_str()).collect();
-        let rules = all_rules
-            .into_iter()
-            .filter(|r| used.contains(r.id.as_str()))
+        let rules = self
+            .all_rules()
+            .iter()
+            .filter(|r| used.contains(r.id()))
+            .map(Rule::meta)
             .collect();
 
         notices.sort_by(|a, b| (b.level, &a.path).cmp(&(a.level, &b.path)));

@@ -81,6 +81,7 @@ fn pipeline(config: Config, threshold: Severity) -> Pipeline {
         properties: Default::default(),
         setup_notices: vec![],
         history: None,
+        rule_cache: Default::default(),
     }
 }
 
