@@ -123,6 +123,7 @@ pub fn run_package(pkg: &Package, extension: Option<&Extension>, limits: &Limits
     }
     if entries.len() > limits.max_entry_points {
         report.notices.push(Notice {
+            kind: Default::default(),
             level: NoticeLevel::Warning,
             path: None,
             message: format!(
@@ -138,6 +139,7 @@ pub fn run_package(pkg: &Package, extension: Option<&Extension>, limits: &Limits
     for (entry, kind, phase) in entries {
         if std::time::Instant::now() >= stop_at {
             report.notices.push(Notice {
+                kind: Default::default(),
                 level: NoticeLevel::Warning,
                 path: Some(entry.clone()),
                 message: format!(
@@ -163,6 +165,7 @@ pub fn run_package(pkg: &Package, extension: Option<&Extension>, limits: &Limits
         );
         if let Some(err) = &run.sandbox_error {
             report.notices.push(Notice {
+                kind: Default::default(),
                 level: NoticeLevel::Warning,
                 path: Some(entry.clone()),
                 message: format!("dynamic: sandbox error running {entry}: {err}"),
@@ -170,6 +173,7 @@ pub fn run_package(pkg: &Package, extension: Option<&Extension>, limits: &Limits
         }
         if run.calls_run < run.calls_planned && run.limit_hit.is_none() {
             report.notices.push(Notice {
+                kind: Default::default(),
                 level: NoticeLevel::Warning,
                 path: Some(entry.clone()),
                 message: format!(
@@ -318,6 +322,7 @@ fn platform_entries(
         match js {
             Some(js) => out.push(js),
             None if path.ends_with(".ts") => notices.push(Notice {
+                kind: Default::default(),
                 level: NoticeLevel::Info,
                 path: Some(path.clone()),
                 message: format!(
