@@ -8,7 +8,29 @@
 #                                     it ships.
 #   @cyclonedx/cyclonedx-library      ships the official CycloneDX JSON schemas
 #                                     (bom-1.5/1.6, spdx, jsf-0.82).
+#
+# And from PyPI (pip):
+#   moto[server]                      `moto_server`, an S3-compatible server for the
+#                                     registry's object-storage tests (scripts/ensure-s3.sh).
 set -euo pipefail
+
+# moto's S3 server, unless one is already installed.
+if ! command -v moto_server >/dev/null 2>&1; then
+  py="$(command -v python3 || true)"
+  if [ -z "$py" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-pip python3-venv >/dev/null
+    py="$(command -v python3)"
+  fi
+  [ -n "$py" ] || { echo "install-test-tools: python3 is required for moto_server" >&2; exit 1; }
+  echo "install-test-tools: installing moto[server] with pip" >&2
+  "$py" -m pip install --quiet "moto[server]==5.2.1" 2>/dev/null ||
+    "$py" -m pip install --quiet --break-system-packages "moto[server]==5.2.1"
+  hash -r
+  command -v moto_server >/dev/null 2>&1 || {
+    echo "install-test-tools: moto_server is not on PATH after pip install" >&2
+    exit 1
+  }
+fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"

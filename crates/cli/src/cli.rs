@@ -1,6 +1,8 @@
 //! Argument parsing and dispatch.
 
-use crate::{EXIT_INTERNAL, EXIT_USAGE, registry_cmd, rules_cmd, scan_cmd, tools_cmd};
+use crate::{
+    EXIT_INTERNAL, EXIT_USAGE, audit_cmd, registry_cmd, rules_cmd, scan_cmd, tools_cmd, worker_cmd,
+};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -87,6 +89,24 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    // --- scale-out and isolation (worker_cmd.rs) ---
+    /// Run registry scan workers alone (no HTTP API), sharing the PostgreSQL job queue.
+    Worker {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Concurrent scans in this process.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        #[command(flatten)]
+        scan: ScanInputArgs,
+    },
+    /// (internal) One registry scan, run by a worker as an isolated child process.
+    #[command(name = "__scan-job", hide = true)]
+    ScanJob {
+        path: PathBuf,
+        #[command(flatten)]
+        scan: ScanInputArgs,
+    },
     /// Submit a package archive to a registry with its submission template.
     Submit {
         /// The package (.tgz from `npm pack`, or .zip).
@@ -120,12 +140,56 @@ pub struct StoreArgs {
     /// (default: $PORTCULLIS_SIGNING_KEY_FILE).
     #[arg(long, value_name = "FILE")]
     pub signing_key: Option<PathBuf>,
+    /// Where package artifacts live: `s3://bucket/prefix` (S3-compatible object storage;
+    /// `AWS_*` variables for endpoint and credentials) or a directory (default
+    /// `<data>/artifacts`; default: $PORTCULLIS_ARTIFACTS).
+    #[arg(long, value_name = "URL|DIR")]
+    pub artifacts: Option<String>,
+}
+
+/// The scan configuration of registry workers.
+#[derive(Args, Debug)]
+pub struct ScanInputArgs {
+    /// Scan configuration for submissions (portcullis.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Policy directory replacing the built-in gate policies.
+    #[arg(long, value_name = "DIR")]
+    pub policy: Option<PathBuf>,
+    /// Vulnerability database directory.
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+}
+
+impl From<ScanInputArgs> for worker_cmd::ScanInputs {
+    fn from(a: ScanInputArgs) -> Self {
+        worker_cmd::ScanInputs {
+            config: a.config,
+            policy: a.policy,
+            db: a.db,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// Recompute the hash chain and signed checkpoints; report the first broken link (exit 1).
     Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// A checkpoint kept outside the database (from `audit head`): fail unless the log
+        /// still contains it.
+        #[arg(long, value_name = "HEAD.json")]
+        against: Option<PathBuf>,
+        /// Most events allowed after the last signed checkpoint (default 10000).
+        #[arg(long, value_name = "N")]
+        max_unsigned_events: Option<i64>,
+        /// Oldest an event after the last signed checkpoint may be (default 600 s).
+        #[arg(long, value_name = "SECS")]
+        max_unsigned_age: Option<i64>,
+    },
+    /// Print the latest signed checkpoint as JSON, to keep outside the database.
+    Head {
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -398,9 +462,26 @@ pub fn run() -> u8 {
         }),
         Command::Bootstrap { store, name } => registry_cmd::bootstrap(store, name),
         Command::Audit { command } => match command {
-            AuditCommand::Verify { store } => registry_cmd::audit_verify(store),
+            AuditCommand::Verify {
+                store,
+                against,
+                max_unsigned_events,
+                max_unsigned_age,
+            } => audit_cmd::verify(audit_cmd::VerifyArgs {
+                store,
+                against,
+                max_unsigned_events,
+                max_unsigned_age_secs: max_unsigned_age,
+            }),
+            AuditCommand::Head { store } => audit_cmd::head(store),
             AuditCommand::Export { store, output } => registry_cmd::audit_export(store, output),
         },
+        Command::Worker {
+            store,
+            workers,
+            scan,
+        } => worker_cmd::worker(store, workers, scan.into()),
+        Command::ScanJob { path, scan } => worker_cmd::scan_job(path, scan.into()),
         Command::Submit {
             path,
             server,

@@ -4,6 +4,7 @@
 //! failed, 2 bad input or usage (a refused archive included), 3 internal error. A panic is
 //! caught and reported as 3, never left to unwind out of `main`.
 
+mod audit_cmd;
 mod cli;
 mod fix_cmd;
 mod registry_cmd;
@@ -11,6 +12,7 @@ mod run_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod tools_cmd;
+mod worker_cmd;
 
 use std::process::ExitCode;
 

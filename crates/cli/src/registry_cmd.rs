@@ -9,8 +9,8 @@
 //! | `PORTCULLIS_CACHE_TTL_MS` | 1000 | how long a token or install status is served from memory; a change made through another `serve` process is seen within this (0 = no cache) |
 //! | `PORTCULLIS_WORKER_LEASE_MS`, `_POLL_MS`, `_ERROR_BACKOFF_MS`, `_RETRY_BACKOFF_MS` | 120000, 1000, 2000, 5000 | scan worker timing ([`portcullis_server::worker::WorkerConfig`]) |
 
+use crate::EXIT_PASS;
 use crate::cli::{StoreArgs, usage};
-use crate::{EXIT_GATE_FAILED, EXIT_PASS};
 use portcullis_core::ScanReport;
 use portcullis_registry::{Store, StoreConfig};
 use portcullis_scan::{ScanOptions, Scanner};
@@ -33,7 +33,7 @@ where
     }
 }
 
-fn store_config(args: StoreArgs) -> anyhow::Result<StoreConfig> {
+pub(crate) fn store_config(args: StoreArgs) -> anyhow::Result<StoreConfig> {
     let mut config = StoreConfig::new(args.data);
     if let Some(url) = args.database {
         config = config.with_database(url);
@@ -46,6 +46,10 @@ fn store_config(args: StoreArgs) -> anyhow::Result<StoreConfig> {
     if let Some(path) = key {
         config = config.with_signing_key_file(path);
     }
+    config.artifacts = args
+        .artifacts
+        .or_else(|| std::env::var("PORTCULLIS_ARTIFACTS").ok())
+        .filter(|a| !a.trim().is_empty());
     if let Some(n) = env_number("PORTCULLIS_MAX_CONNECTIONS")? {
         config.max_connections = n;
     }
@@ -109,14 +113,12 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<u8> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let options = ScanOptions {
-        config: args.config,
-        no_config_discovery: true,
-        policy_dir: args.policy.clone(),
-        forbid_inline_suppressions: true,
-        db_dir: args.db,
-        ..Default::default()
+    let scan_inputs = crate::worker_cmd::ScanInputs {
+        config: args.config.clone(),
+        policy: args.policy.clone(),
+        db: args.db.clone(),
     };
+    let options = scan_inputs.options();
     // Fail at start-up, not on the first submission, when the configuration or policies are
     // bad; the pipeline built here serves the first jobs.
     let inputs = scanner_inputs(&options);
@@ -136,7 +138,16 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<u8> {
     config.worker = portcullis_server::worker::WorkerConfig::default()
         .from_env()
         .map_err(failed)?;
-    config.scanner = Some(Arc::new(scanner));
+    config.audit_witness = std::env::var("PORTCULLIS_AUDIT_WITNESS")
+        .ok()
+        .filter(|w| !w.trim().is_empty());
+    config.http = portcullis_server::limits::HttpLimits::default()
+        .from_env()
+        .map_err(failed)?;
+    // Jobs are scanned in isolated child processes; the pipeline built above only checked
+    // the configuration at start-up.
+    drop(scanner);
+    config.scanner = Some(Arc::new(crate::worker_cmd::child_scanner(&scan_inputs)?));
     config.authorizer = Some(Arc::new(authorizer));
     runtime()?.block_on(portcullis_server::serve(config))?;
     Ok(EXIT_PASS)
@@ -150,33 +161,6 @@ pub fn bootstrap(store: StoreArgs, name: String) -> anyhow::Result<u8> {
     eprintln!("created security steward `{name}`; this token is shown once, store it now:");
     println!("{}", issued.secret);
     Ok(EXIT_PASS)
-}
-
-pub fn audit_verify(store: StoreArgs) -> anyhow::Result<u8> {
-    let config = store_config(store)?;
-    let report = runtime()?.block_on(async {
-        let store = Store::open(&config).await?;
-        let report = store.verify_audit().await;
-        store.close().await;
-        report
-    });
-    let report = report.map_err(failed)?;
-    if report.ok {
-        println!(
-            "audit log intact: {} events, {} signed checkpoints verified",
-            report.events, report.checkpoints
-        );
-        Ok(EXIT_PASS)
-    } else {
-        println!(
-            "audit log BROKEN at event {}: {}",
-            report
-                .broken_at
-                .map_or_else(|| "?".to_string(), |s| s.to_string()),
-            report.problem.unwrap_or_default()
-        );
-        Ok(EXIT_GATE_FAILED)
-    }
 }
 
 pub fn audit_export(store: StoreArgs, output: Option<PathBuf>) -> anyhow::Result<u8> {

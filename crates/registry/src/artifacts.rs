@@ -1,11 +1,15 @@
-//! Content-addressed artifact files: `<data>/artifacts/ab/cdef…` named by SHA-256.
+//! Content-addressed artifacts, named by SHA-256: files under `<data>/artifacts/ab/cdef…`
+//! by default, or objects `<prefix>/ab/cdef…` in S3-compatible object storage
+//! (`--artifacts s3://bucket/prefix`, see [`crate::object_artifacts`]) when servers and
+//! workers run on several machines.
 //!
 //! A file is written to a temporary name in its final directory, flushed to disk, then
-//! renamed, so a crash never leaves a partially written file under a content address. Since
-//! the name is the hash of the bytes, writing the same bytes twice is a no-op and a file can
-//! be re-verified on read.
+//! renamed, so a crash never leaves a partially written file under a content address (an
+//! object store's PUT is atomic). Since the name is the hash of the bytes, writing the same
+//! bytes twice is a no-op and every read is re-verified.
 
 use crate::error::{RegistryError, Result};
+use crate::object_artifacts::ObjectArtifacts;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,6 +17,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct ArtifactStore {
     root: PathBuf,
+    /// Set for object storage; `root` is then unused.
+    objects: Option<ObjectArtifacts>,
 }
 
 /// Hex SHA-256 of `bytes`.
@@ -28,7 +34,31 @@ fn valid_digest(d: &str) -> bool {
 
 impl ArtifactStore {
     pub fn new(root: PathBuf) -> ArtifactStore {
-        ArtifactStore { root }
+        ArtifactStore {
+            root,
+            objects: None,
+        }
+    }
+
+    /// `location` is `s3://bucket[/prefix]` (credentials and endpoint from the standard
+    /// `AWS_*` variables), a directory, or `None` for `default_dir`.
+    pub fn open(location: Option<&str>, default_dir: PathBuf) -> Result<ArtifactStore> {
+        match location {
+            Some(url) if url.starts_with("s3://") => Ok(ArtifactStore {
+                root: default_dir,
+                objects: Some(ObjectArtifacts::s3(url)?),
+            }),
+            Some(dir) => Ok(ArtifactStore::new(PathBuf::from(dir))),
+            None => Ok(ArtifactStore::new(default_dir)),
+        }
+    }
+
+    /// Where artifacts are kept, for logs (`s3://…` or a directory).
+    pub fn location(&self) -> String {
+        match &self.objects {
+            Some(o) => o.url().to_string(),
+            None => self.root.display().to_string(),
+        }
     }
 
     /// Where the artifact with this digest lives. `None` for anything but 64 lowercase hex
@@ -44,6 +74,10 @@ impl ArtifactStore {
     /// Stores `bytes` and returns their digest. Blocking I/O: call from `spawn_blocking`.
     pub fn put(&self, bytes: &[u8]) -> Result<String> {
         let digest = sha256_hex(bytes);
+        if let Some(o) = &self.objects {
+            o.put(&digest, bytes)?;
+            return Ok(digest);
+        }
         let path = self
             .path_for(&digest)
             .ok_or_else(|| RegistryError::Invalid("computed digest is malformed".into()))?;
@@ -72,6 +106,21 @@ impl ArtifactStore {
 
     /// Reads an artifact back and checks that its bytes still hash to its name.
     pub fn get(&self, digest: &str) -> Result<Vec<u8>> {
+        if let Some(o) = &self.objects {
+            if !valid_digest(digest) {
+                return Err(RegistryError::Invalid(format!(
+                    "`{digest}` is not a SHA-256 digest"
+                )));
+            }
+            let bytes = o.get(digest)?;
+            if sha256_hex(&bytes) != digest {
+                return Err(RegistryError::Corrupt {
+                    what: format!("{}/{}", o.url(), digest),
+                    reason: "content no longer matches its SHA-256 name".into(),
+                });
+            }
+            return Ok(bytes);
+        }
         let path = self
             .path_for(digest)
             .ok_or_else(|| RegistryError::Invalid(format!("`{digest}` is not a SHA-256 digest")))?;

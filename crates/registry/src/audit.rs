@@ -168,6 +168,18 @@ fn row_to_event(r: &sqlx::any::AnyRow) -> Result<AuditEvent> {
     })
 }
 
+fn row_to_checkpoint(r: &sqlx::any::AnyRow) -> Result<Checkpoint> {
+    let g = |e| db("reading an audit checkpoint")(e);
+    Ok(Checkpoint {
+        seq: r.try_get("seq").map_err(g)?,
+        hash: r.try_get("hash").map_err(g)?,
+        time: r.try_get("time").map_err(g)?,
+        prev: r.try_get("prev").map_err(g)?,
+        public_key: r.try_get("public_key").map_err(g)?,
+        signature: r.try_get("signature").map_err(g)?,
+    })
+}
+
 /// Filters for [`Store::audit_events`]. `subject_prefix` matches an extension's events
 /// (`n8n/n8n-nodes-acme` matches every version of it).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -209,22 +221,78 @@ impl VerifyReport {
     }
 }
 
-/// A signed statement "the chain had this head at this time".
+/// A signed statement "the chain had this head at this time", chained to the checkpoint
+/// before it (Certificate Transparency's signed tree head, for a hash chain). Printed by
+/// `portcullis audit head` for an auditor or a platform to keep outside the database, and
+/// handed to a witness; `audit verify --against` checks the log still contains it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Checkpoint {
     pub seq: i64,
     pub hash: String,
     pub time: i64,
+    /// [`Checkpoint::digest`] of the previous checkpoint ([`GENESIS_HASH`] for the first).
+    /// Absent on checkpoints signed before checkpoints were chained (signed with the v1
+    /// message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
     /// Hex ed25519 public key.
     pub public_key: String,
-    /// Hex ed25519 signature over [`checkpoint_message`].
+    /// Hex ed25519 signature over [`Checkpoint::message`].
     pub signature: String,
 }
 
-/// The bytes a checkpoint signature covers.
+/// The bytes a v1 (unchained) checkpoint signature covers.
 pub fn checkpoint_message(seq: i64, hash: &str, time: i64) -> Vec<u8> {
     format!("portcullis-audit-checkpoint-v1\n{seq}\n{hash}\n{time}").into_bytes()
+}
+
+/// The bytes a chained checkpoint's signature covers.
+pub fn chained_checkpoint_message(seq: i64, hash: &str, time: i64, prev: &str) -> Vec<u8> {
+    format!("portcullis-audit-checkpoint-v2\n{seq}\n{hash}\n{time}\n{prev}").into_bytes()
+}
+
+impl Checkpoint {
+    /// What the signature covers.
+    pub fn message(&self) -> Vec<u8> {
+        match &self.prev {
+            Some(prev) => chained_checkpoint_message(self.seq, &self.hash, self.time, prev),
+            None => checkpoint_message(self.seq, &self.hash, self.time),
+        }
+    }
+
+    /// SHA-256 of the signed message: what the next checkpoint chains to.
+    pub fn digest(&self) -> String {
+        hex::encode(Sha256::digest(self.message()))
+    }
+
+    /// Whether the signature is valid for the key the checkpoint names.
+    pub fn signature_valid(&self) -> bool {
+        verify_signature(&self.public_key, &self.message(), &self.signature)
+    }
+}
+
+/// When `verify` calls a tail of unsigned events too long: an attacker who can write the
+/// database (but not the signing key) can drop checkpoint rows and rewrite what follows the
+/// last one they left; a tail bigger or older than the signer would ever leave is the trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TailPolicy {
+    /// Most events allowed after the last checkpoint.
+    pub max_unsigned_events: i64,
+    /// Oldest an event after the last checkpoint may be (ms). The server signs the head
+    /// every `checkpoint_interval_secs` (default 60 s); the default leaves ten times that
+    /// for a server that was down.
+    pub max_unsigned_age_ms: i64,
+}
+
+impl Default for TailPolicy {
+    fn default() -> TailPolicy {
+        TailPolicy {
+            max_unsigned_events: 10_000,
+            max_unsigned_age_ms: 10 * 60 * 1000,
+        }
+    }
 }
 
 /// The ed25519 key that signs checkpoints and approvals, kept at `<data>/audit-signing.key`
@@ -373,6 +441,17 @@ impl Store {
     /// event that is gone or has another hash). Signatures are checked against the key that
     /// made them and that key must be this registry's key.
     pub async fn verify_audit(&self) -> Result<VerifyReport> {
+        self.verify_audit_with(&TailPolicy::default(), None).await
+    }
+
+    /// [`Store::verify_audit`] with a tail policy and, optionally, a checkpoint kept outside
+    /// the database (`audit verify --against HEAD.json`): the log must still contain that
+    /// checkpoint's event with that hash, and the checkpoint itself.
+    pub async fn verify_audit_with(
+        &self,
+        tail: &TailPolicy,
+        against: Option<&Checkpoint>,
+    ) -> Result<VerifyReport> {
         let mut expected_seq = 1i64;
         let mut prev = GENESIS_HASH.to_string();
         let mut count = 0i64;
@@ -439,6 +518,17 @@ impl Store {
             .map_err(db("reading the audit head"))?;
         let head_seq: i64 = head.try_get("seq").map_err(db("reading the audit head"))?;
         let head_hash: String = head.try_get("hash").map_err(db("reading the audit head"))?;
+        if head_seq < last_seq {
+            return Ok(VerifyReport::broken(
+                count,
+                0,
+                head_seq + 1,
+                format!(
+                    "event {} was appended after the recorded head (event {head_seq}) without advancing it: written outside the registry",
+                    head_seq + 1
+                ),
+            ));
+        }
         if head_seq != last_seq || head_hash != prev {
             return Ok(VerifyReport::broken(
                 count,
@@ -451,8 +541,25 @@ impl Store {
         }
         let cps = self.audit_checkpoints().await?;
         let me = self.signer.public_key_hex();
+        let mut prev_digest: Option<String> = None;
         for (i, cp) in cps.iter().enumerate() {
             let n = i as i64 + 1;
+            // Chained checkpoints: each names the digest of the one before it, so a deleted
+            // checkpoint row breaks the next one's link.
+            if let Some(p) = &cp.prev {
+                let expected = prev_digest
+                    .clone()
+                    .unwrap_or_else(|| GENESIS_HASH.to_string());
+                if *p != expected {
+                    return Ok(VerifyReport::broken(
+                        count,
+                        n,
+                        cp.seq,
+                        "the checkpoint does not chain to the checkpoint before it (checkpoint rows were deleted or replaced)".into(),
+                    ));
+                }
+            }
+            prev_digest = Some(cp.digest());
             if cp.public_key != me {
                 return Ok(VerifyReport::broken(
                     count,
@@ -461,11 +568,7 @@ impl Store {
                     "checkpoint signed by a key that is not this registry's".into(),
                 ));
             }
-            if !verify_signature(
-                &cp.public_key,
-                &checkpoint_message(cp.seq, &cp.hash, cp.time),
-                &cp.signature,
-            ) {
+            if !cp.signature_valid() {
                 return Ok(VerifyReport::broken(
                     count,
                     n,
@@ -505,43 +608,141 @@ impl Store {
                 ));
             }
         }
+        let n_cps = cps.len() as i64;
+        if let Some(kept) = against
+            && let Some(problem) = self.check_kept_head(kept, &cps, last_seq).await?
+        {
+            return Ok(VerifyReport::broken(count, n_cps, kept.seq, problem));
+        }
+        // The unsigned tail: events after the last checkpoint (all of them when there is
+        // none).
+        let signed_to = cps.last().map_or(0, |c| c.seq);
+        let unsigned = last_seq - signed_to;
+        if unsigned > 0 {
+            let oldest: i64 = sqlx::query("SELECT time FROM audit_events WHERE seq = $1")
+                .bind(signed_to + 1)
+                .fetch_one(&self.pool)
+                .await
+                .and_then(|r| r.try_get("time"))
+                .map_err(db("reading the unsigned tail"))?;
+            let age = now_ms().saturating_sub(oldest);
+            let what = if cps.is_empty() {
+                format!("there is no signed checkpoint although {last_seq} events exist")
+            } else {
+                format!("{unsigned} events follow the last signed checkpoint (event {signed_to})")
+            };
+            if unsigned > tail.max_unsigned_events {
+                return Ok(VerifyReport::broken(
+                    count,
+                    n_cps,
+                    signed_to + 1,
+                    format!(
+                        "{what}: more than the {} allowed unsigned (checkpoints were deleted, or the signer is not running)",
+                        tail.max_unsigned_events
+                    ),
+                ));
+            }
+            if age > tail.max_unsigned_age_ms {
+                return Ok(VerifyReport::broken(
+                    count,
+                    n_cps,
+                    signed_to + 1,
+                    format!(
+                        "{what}, the oldest unsigned one {} s old: more than the {} s allowed (checkpoints were deleted, or the signer is not running)",
+                        age / 1000,
+                        tail.max_unsigned_age_ms / 1000
+                    ),
+                ));
+            }
+        }
         Ok(VerifyReport {
             ok: true,
             events: count,
-            checkpoints: cps.len() as i64,
+            checkpoints: n_cps,
             broken_at: None,
             problem: None,
         })
     }
 
-    /// Every signed checkpoint, oldest first.
-    pub async fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>> {
+    /// Checks a checkpoint kept outside the database against the (already verified) chain.
+    async fn check_kept_head(
+        &self,
+        kept: &Checkpoint,
+        cps: &[Checkpoint],
+        last_seq: i64,
+    ) -> Result<Option<String>> {
+        if !kept.signature_valid() {
+            return Ok(Some("the kept checkpoint's signature is invalid".into()));
+        }
+        if kept.public_key != self.signer.public_key_hex() {
+            return Ok(Some(
+                "the kept checkpoint was signed by another key than this registry's".into(),
+            ));
+        }
+        if kept.seq > last_seq {
+            return Ok(Some(format!(
+                "the log no longer contains the kept checkpoint: it covers event {} but the log ends at {last_seq} (truncated or wiped)",
+                kept.seq
+            )));
+        }
+        let at: Option<String> = sqlx::query("SELECT hash FROM audit_events WHERE seq = $1")
+            .bind(kept.seq)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("reading a checkpointed event"))?
+            .map(|r| r.try_get("hash"))
+            .transpose()
+            .map_err(db("reading a checkpointed event"))?;
+        if at.as_deref() != Some(kept.hash.as_str()) {
+            return Ok(Some(format!(
+                "the log diverges from the kept checkpoint: event {} has another hash than the one signed (the log was rewritten)",
+                kept.seq
+            )));
+        }
+        match cps.iter().find(|c| c.seq == kept.seq) {
+            Some(c) if c.digest() == kept.digest() => Ok(None),
+            Some(_) => Ok(Some(format!(
+                "the checkpoint stored for event {} differs from the kept one (checkpoint rows were replaced)",
+                kept.seq
+            ))),
+            None => Ok(Some(format!(
+                "the kept checkpoint for event {} is missing from the database (checkpoint rows were deleted)",
+                kept.seq
+            ))),
+        }
+    }
+
+    /// The latest signed checkpoint, if any (`portcullis audit head`).
+    pub async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
         let rows = sqlx::query(
-            "SELECT seq, hash, time, public_key, signature FROM audit_checkpoints ORDER BY seq",
+            "SELECT seq, hash, time, prev, public_key, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(db("reading audit checkpoints"))?;
-        rows.iter()
-            .map(|r| {
-                let g = |e| db("reading an audit checkpoint")(e);
-                Ok(Checkpoint {
-                    seq: r.try_get("seq").map_err(g)?,
-                    hash: r.try_get("hash").map_err(g)?,
-                    time: r.try_get("time").map_err(g)?,
-                    public_key: r.try_get("public_key").map_err(g)?,
-                    signature: r.try_get("signature").map_err(g)?,
-                })
-            })
-            .collect()
+        rows.iter().map(row_to_checkpoint).next().transpose()
+    }
+
+    /// Every signed checkpoint, oldest first.
+    pub async fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        let rows = sqlx::query(
+            "SELECT seq, hash, time, prev, public_key, signature FROM audit_checkpoints ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("reading audit checkpoints"))?;
+        rows.iter().map(row_to_checkpoint).collect()
     }
 
     /// Signs the current head, unless it is already signed or the chain is empty.
     /// The server calls this periodically; it is idempotent and safe to run from several
     /// processes at once (the checkpoint's primary key is the sequence number).
     pub async fn sign_audit_head(&self) -> Result<Option<Checkpoint>> {
+        // Under the head lock, so two processes signing at once cannot both chain to the
+        // same predecessor.
+        let mut tx = self.begin_write().await?;
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await
             .map_err(db("reading the audit head"))?;
         let seq: i64 = head.try_get("seq").map_err(db("reading the audit head"))?;
@@ -549,26 +750,44 @@ impl Store {
         if seq == 0 {
             return Ok(None);
         }
+        let last = sqlx::query(
+            "SELECT seq, hash, time, prev, public_key, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db("reading audit checkpoints"))?
+        .as_ref()
+        .map(row_to_checkpoint)
+        .transpose()?;
+        if last.as_ref().is_some_and(|c| c.seq >= seq) {
+            return Ok(None);
+        }
+        let prev = last.map_or_else(|| GENESIS_HASH.to_string(), |c| c.digest());
         let time = now_ms();
         let cp = Checkpoint {
             seq,
             hash: hash.clone(),
             time,
+            signature: self
+                .signer
+                .sign(&chained_checkpoint_message(seq, &hash, time, &prev)),
+            prev: Some(prev),
             public_key: self.signer.public_key_hex(),
-            signature: self.signer.sign(&checkpoint_message(seq, &hash, time)),
         };
         let r = sqlx::query(
-            "INSERT INTO audit_checkpoints (seq, hash, time, public_key, signature) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO audit_checkpoints (seq, hash, time, prev, public_key, signature) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (seq) DO NOTHING",
         )
         .bind(cp.seq)
         .bind(&cp.hash)
         .bind(cp.time)
+        .bind(cp.prev.clone())
         .bind(&cp.public_key)
         .bind(&cp.signature)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db("storing an audit checkpoint"))?;
+        tx.commit("committing an audit checkpoint").await?;
         Ok((r.rows_affected() == 1).then_some(cp))
     }
 

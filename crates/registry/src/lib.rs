@@ -17,13 +17,15 @@ pub mod auth;
 mod cache;
 pub mod catalog;
 pub mod error;
+mod object_artifacts;
+mod poison;
 pub mod store;
 pub mod submissions;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod workflow;
 
-pub use audit::{AuditEvent, AuditFilter, Checkpoint, VerifyReport};
+pub use audit::{AuditEvent, AuditFilter, Checkpoint, TailPolicy, VerifyReport};
 pub use auth::{
     Authenticated, IssuedToken, Principal, ROLES, SCOPES, TokenInfo, bootstrap_steward,
 };
@@ -38,5 +40,7 @@ pub use submissions::{
 };
 pub use workflow::{EnvAction, EnvState, InstallStatus, ReviewRecord};
 
+#[cfg(test)]
+mod audit_anchoring_tests;
 #[cfg(test)]
 mod tests;

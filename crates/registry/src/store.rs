@@ -58,6 +58,10 @@ pub struct StoreConfig {
     /// `<data_dir>/audit-signing.key`, created on first use.
     #[serde(default)]
     pub signing_key_file: Option<PathBuf>,
+    /// Where artifacts live: `s3://bucket/prefix` (object storage, for servers and workers
+    /// on several machines) or a directory. Default `<data_dir>/artifacts`.
+    #[serde(default)]
+    pub artifacts: Option<String>,
 }
 
 fn default_cache_ttl_ms() -> u64 {
@@ -82,6 +86,7 @@ impl StoreConfig {
             max_artifact_bytes: default_max_artifact_bytes(),
             cache_ttl_ms: default_cache_ttl_ms(),
             signing_key_file: None,
+            artifacts: None,
         }
     }
 
@@ -140,6 +145,10 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/sqlite/0003_version_documents.sql"),
     ),
+    (
+        5,
+        include_str!("../migrations/sqlite/0005_isolation_and_anchoring.sql"),
+    ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -150,6 +159,10 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (
         3,
         include_str!("../migrations/postgres/0003_version_documents.sql"),
+    ),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_isolation_and_anchoring.sql"),
     ),
 ];
 
@@ -207,7 +220,10 @@ impl Store {
         let store = Store {
             pool,
             backend,
-            artifacts: ArtifactStore::new(config.data_dir.join("artifacts")),
+            artifacts: ArtifactStore::open(
+                config.artifacts.as_deref(),
+                config.data_dir.join("artifacts"),
+            )?,
             signer: AuditSigner::load_or_create(&config.signing_key_path())?,
             max_artifact_bytes: config.max_artifact_bytes,
             cache: Arc::new(ReadCache::new(Duration::from_millis(config.cache_ttl_ms))),

@@ -148,6 +148,9 @@ pub struct SubmissionRecord {
     pub state: String,
     pub created_at: i64,
     pub job_id: i64,
+    /// Why the last scan attempt failed (a failed submission says why; a crash names it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Submission states (`SubmissionRecord::state`).
@@ -171,7 +174,8 @@ pub struct SubmissionFilter {
 
 /// Follows [`VERSION_COLS`] in a submission query.
 const SUBMISSION_COLS: &str = "s.id AS sid, s.submitter, s.metadata, s.state AS sstate, s.created_at AS screated, \
-     (SELECT MAX(j.id) FROM scan_jobs j WHERE j.submission_id = s.id) AS job_id \
+     (SELECT MAX(j.id) FROM scan_jobs j WHERE j.submission_id = s.id) AS job_id, \
+     (SELECT j.last_error FROM scan_jobs j WHERE j.submission_id = s.id ORDER BY j.id DESC LIMIT 1) AS job_error \
      FROM submissions s JOIN versions v ON v.id = s.version_id JOIN extensions e ON e.id = v.extension_id";
 
 fn row_submission(r: &sqlx::any::AnyRow) -> Result<SubmissionRecord> {
@@ -188,6 +192,7 @@ fn row_submission(r: &sqlx::any::AnyRow) -> Result<SubmissionRecord> {
             .try_get::<Option<i64>, _>("job_id")
             .map_err(g)?
             .unwrap_or(0),
+        error: r.try_get("job_error").map_err(g)?,
     })
 }
 
@@ -430,6 +435,7 @@ impl Store {
             metadata: meta_json,
             state: "queued".into(),
             created_at: now,
+            error: None,
             job_id: jid,
         })
     }
@@ -752,7 +758,12 @@ impl Store {
         }
     }
 
-    async fn finish_failed(&self, job_id: i64, worker: Option<&str>, error: &str) -> Result<()> {
+    pub(crate) async fn finish_failed(
+        &self,
+        job_id: i64,
+        worker: Option<&str>,
+        error: &str,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT j.state AS job_state, j.worker AS job_worker, j.submission_id, j.attempts, {VERSION_COLS} FROM scan_jobs j JOIN submissions s ON s.id = j.submission_id \

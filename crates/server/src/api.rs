@@ -633,7 +633,7 @@ pub struct SubmissionForm {
 /// Submits a package for scanning: multipart `metadata` (JSON template) + `artifact` (archive).
 /// Incomplete metadata → 422 listing the missing fields.
 #[utoipa::path(post, path = "/api/v1/submissions", tag = "submissions", request_body(content = SubmissionForm, content_type = "multipart/form-data"),
-    responses((status = 202, body = SubmissionRecord), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 202, body = SubmissionRecord), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn submit(
     State(state): State<AppState>,
@@ -645,14 +645,13 @@ pub async fn submit(
     while let Some(field) = form
         .next_field()
         .await
-        .map_err(|e| ApiError::BadRequest(format!("malformed multipart body: {e}")))?
+        .map_err(|e| ApiError::multipart("malformed multipart body", e, state.upload_limit()))?
     {
         match field.name() {
             Some("metadata") => {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| ApiError::BadRequest(format!("reading metadata: {e}")))?;
+                let text = field.text().await.map_err(|e| {
+                    ApiError::multipart("reading metadata", e, state.upload_limit())
+                })?;
                 meta = Some(serde_json::from_str(&text).map_err(|e| {
                     ApiError::BadRequest(format!(
                         "metadata is not valid JSON for the submission template: {e}"
@@ -660,10 +659,9 @@ pub async fn submit(
                 })?);
             }
             Some("artifact") => {
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| ApiError::BadRequest(format!("reading the artifact: {e}")))?;
+                let bytes = field.bytes().await.map_err(|e| {
+                    ApiError::multipart("reading the artifact", e, state.upload_limit())
+                })?;
                 artifact = Some(bytes.to_vec());
             }
             _ => {}

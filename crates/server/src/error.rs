@@ -17,6 +17,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     BadRequest(String),
+    /// A body over its route's limit (bytes).
+    #[error("the request body is larger than the limit of {0} bytes")]
+    TooLarge(usize),
     #[error(transparent)]
     Registry(#[from] RegistryError),
 }
@@ -39,12 +42,28 @@ pub struct ErrorDetail {
     pub policies: Vec<String>,
 }
 
+impl ApiError {
+    /// A multipart body that could not be read: 413 naming `limit` when it was too big.
+    pub fn multipart(
+        context: &str,
+        e: axum::extract::multipart::MultipartError,
+        limit: usize,
+    ) -> ApiError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(limit)
+        } else {
+            ApiError::BadRequest(format!("{context}: {}", e.body_text()))
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = match &self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
             ApiError::Registry(e) => match e {
                 RegistryError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
                 RegistryError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
@@ -64,14 +83,20 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %self, "request failed");
             "internal error; see the server log".to_string()
         } else {
-            self.to_string()
+            // Messages quote request values (a version, a name): bounded, so a 50 KB value
+            // is not echoed back whole.
+            crate::limits::truncate_for_echo(&self.to_string(), crate::limits::MAX_ECHO_CHARS)
         };
         let missing = match &self {
             ApiError::Registry(RegistryError::MissingFields(m)) => m.clone(),
             _ => Vec::new(),
         };
         let policies = match &self {
-            ApiError::Forbidden { policies, .. } => policies.clone(),
+            ApiError::Forbidden { policies, .. } => policies
+                .iter()
+                .take(50)
+                .map(|p| crate::limits::truncate_for_echo(p, crate::limits::MAX_ECHO_CHARS))
+                .collect(),
             _ => Vec::new(),
         };
         let mut resp = (

@@ -18,6 +18,9 @@ pub mod api;
 pub mod authz;
 pub mod cedar;
 pub mod error;
+pub mod isolation;
+pub mod limits;
+pub mod witness;
 pub mod worker;
 
 use axum::Router;
@@ -65,6 +68,13 @@ pub struct ServeConfig {
     pub checkpoint_interval_secs: u64,
     #[serde(default)]
     pub worker: worker::WorkerConfig,
+    /// Timeouts and the connection cap ([`limits::HttpLimits`]).
+    #[serde(default)]
+    pub http: limits::HttpLimits,
+    /// Where every new signed audit checkpoint is also sent: a file path (another volume)
+    /// or an `http(s)://` webhook ([`witness::Witness`]).
+    #[serde(default)]
+    pub audit_witness: Option<String>,
     /// Scans submissions. Without one, jobs wait in the queue for a process that has one.
     #[serde(skip)]
     pub scanner: Option<Arc<dyn Scanner>>,
@@ -89,6 +99,8 @@ impl ServeConfig {
             workers: default_workers(),
             checkpoint_interval_secs: default_checkpoint(),
             worker: worker::WorkerConfig::default(),
+            http: limits::HttpLimits::default(),
+            audit_witness: None,
             scanner: None,
             authorizer: None,
         }
@@ -106,6 +118,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The body limit of `POST /api/v1/submissions`: the artifact limit plus room for the form.
+    pub fn upload_limit(&self) -> usize {
+        self.max_artifact_bytes.saturating_add(1024 * 1024)
+    }
+
     pub fn new(store: Store, authorizer: Arc<dyn Authorize>, max_artifact_bytes: u64) -> AppState {
         AppState {
             store,
@@ -138,7 +155,7 @@ struct ApiDoc;
 
 /// The routes and the OpenAPI document they generate.
 pub fn router_with_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
-    let submit_limit = state.max_artifact_bytes.saturating_add(1024 * 1024);
+    let submit_limit = state.upload_limit();
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(api::healthz))
         .routes(routes!(api::readyz))
@@ -173,6 +190,9 @@ pub fn router_with_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi
         .split_for_parts();
     // The upload route gets a body limit sized for artifacts; everything else keeps the
     // default 2 MB.
+    let body_limits = Arc::new(limits::BodyLimits {
+        upload: submit_limit,
+    });
     let (upload, upload_doc) = OpenApiRouter::new()
         .routes(routes!(api::submit))
         .layer(DefaultBodyLimit::max(submit_limit))
@@ -187,6 +207,10 @@ pub fn router_with_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi
             "/api/v1/openapi.json",
             axum::routing::get(move || async move { axum::Json(json) }),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            body_limits,
+            limits::json_errors,
+        ))
         .layer(TraceLayer::new_for_http());
     (router, doc)
 }
@@ -223,9 +247,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             "no scanner configured in this process: submissions wait for a worker elsewhere"
         ),
     }
+    let witness = config.audit_witness.as_deref().map(witness::Witness::parse);
     {
         let store = store.clone();
         let mut rx = rx.clone();
+        let witness = witness.clone();
         let every = Duration::from_secs(config.checkpoint_interval_secs.max(1));
         tasks.push(tokio::spawn(async move {
             loop {
@@ -233,11 +259,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
                     _ = tokio::time::sleep(every) => {}
                     _ = rx.changed() => return,
                 }
-                match store.sign_audit_head().await {
-                    Ok(Some(cp)) => tracing::info!(seq = cp.seq, "signed audit checkpoint"),
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(error = %e, "signing the audit head failed"),
-                }
+                sign_and_witness(&store, witness.as_ref()).await;
             }
         }));
     }
@@ -245,15 +267,72 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     tracing::info!(listen = %config.listen, backend = store.backend().as_str(), "portcullis registry serving");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let body_limits = Arc::new(limits::BodyLimits {
+        upload: state.upload_limit(),
+    });
+    let app = limits::with_timeouts(router(state), &config.http, body_limits);
+    limits::serve_http(listener, app, config.http.clone(), shutdown_signal()).await?;
     let _ = tx.send(true);
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
     }
     // Sign the final head so a restart starts from a checkpoint.
-    let _ = store.sign_audit_head().await;
+    sign_and_witness(&store, witness.as_ref()).await;
+    store.close().await;
+    Ok(())
+}
+
+/// Signs the audit head if it moved and hands the checkpoint to the witness.
+async fn sign_and_witness(store: &Store, witness: Option<&witness::Witness>) {
+    match store.sign_audit_head().await {
+        Ok(Some(cp)) => {
+            tracing::info!(seq = cp.seq, "signed audit checkpoint");
+            if let Some(w) = witness.cloned() {
+                let seq = cp.seq;
+                match tokio::task::spawn_blocking(move || w.record(&cp)).await {
+                    Ok(Ok(())) => tracing::info!(seq, "audit checkpoint handed to the witness"),
+                    Ok(Err(e)) => {
+                        tracing::warn!(seq, error = %e, "the audit witness refused the checkpoint")
+                    }
+                    Err(e) => tracing::warn!(seq, error = %e, "the audit witness task failed"),
+                }
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "signing the audit head failed"),
+    }
+}
+
+/// `portcullis worker`: scan workers alone, without the HTTP API, taking jobs from the
+/// shared (PostgreSQL) queue until Ctrl-C / SIGTERM. A worker killed mid-scan leaves its
+/// lease to expire and another worker takes the job over; a finished job is stored once
+/// (`complete_job` refuses a job the worker no longer holds).
+pub async fn run_workers(
+    store_config: StoreConfig,
+    scanner: Arc<dyn Scanner>,
+    workers: usize,
+    timing: worker::WorkerConfig,
+) -> anyhow::Result<()> {
+    let store = Store::open(&store_config).await?;
+    // Workers only read policies through the scanner; the authorizer is never asked.
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(BuiltinAuthorizer),
+        store_config.max_artifact_bytes,
+    );
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let tasks = worker::spawn_workers_with(&state, scanner, workers.max(1), &timing, rx);
+    tracing::info!(
+        workers = workers.max(1),
+        backend = store.backend().as_str(),
+        "portcullis scan workers running"
+    );
+    shutdown_signal().await;
+    let _ = tx.send(true);
+    for t in tasks {
+        // A scan in progress keeps its lease until it ends or expires.
+        let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
+    }
     store.close().await;
     Ok(())
 }

@@ -21,6 +21,25 @@ use std::time::{Duration, Instant, SystemTime};
 pub trait Scanner: Send + Sync {
     /// `path` is the artifact as uploaded (a `.tgz` or `.zip`), in a private temp dir.
     fn scan(&self, path: &Path) -> Result<ScanReport, String>;
+
+    /// [`Scanner::scan`], saying whether a failure killed the process that scanned (see
+    /// [`crate::isolation::ChildScanner`]). The worker retries such a job at most once.
+    fn scan_job(&self, path: &Path) -> Result<ScanReport, ScanFailure> {
+        self.scan(path).map_err(ScanFailure::Error)
+    }
+}
+
+/// How a scan failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScanFailure {
+    /// The scan ended with an error (a refused archive, a bad configuration): retried
+    /// while the job has attempts left.
+    #[error("{0}")]
+    Error(String),
+    /// The process doing the scan died — a signal, a resource limit, the deadline. A job
+    /// that does this twice is poison and fails for good.
+    #[error("{0}")]
+    Crashed(String),
 }
 
 /// A scanner whose setup (rules, policies, vulnerability database: far more work than most
@@ -122,6 +141,10 @@ impl<S: Scanner> CachedScanner<S> {
 impl<S: Scanner> Scanner for CachedScanner<S> {
     fn scan(&self, path: &Path) -> Result<ScanReport, String> {
         self.current()?.scan(path)
+    }
+
+    fn scan_job(&self, path: &Path) -> Result<ScanReport, ScanFailure> {
+        self.current().map_err(ScanFailure::Error)?.scan_job(path)
     }
 }
 
@@ -291,7 +314,18 @@ pub async fn run_job_with(
         Ok(result) => store.complete_job(job.id, worker, &result).await.map(|d| {
             tracing::info!(worker, job = job.id, version = %key, outcome = %d.outcome, "scan stored");
         }),
-        Err(e) => {
+        Err(ScanFailure::Crashed(why)) => {
+            tracing::warn!(worker, job = job.id, version = %key, reason = %why, "the scan killed its process");
+            store
+                .record_scan_crash(job.id, worker, &why, timing.retry_after(job.attempts))
+                .await
+                .map(|poisoned| {
+                    if poisoned {
+                        tracing::warn!(worker, job = job.id, version = %key, "poison job: failed for good");
+                    }
+                })
+        }
+        Err(ScanFailure::Error(e)) => {
             tracing::warn!(worker, job = job.id, version = %key, error = %e, "scan failed");
             store
                 .fail_job_retry_after(job.id, worker, &e, timing.retry_after(job.attempts))
@@ -309,16 +343,17 @@ async fn scan_job(
     worker: &str,
     job: &ScanJob,
     lease_ms: i64,
-) -> Result<ScanResult, String> {
+) -> Result<ScanResult, ScanFailure> {
+    let e = ScanFailure::Error;
     let bytes = store
         .read_artifact(&job.version.artifact_sha256)
         .await
-        .map_err(|e| e.to_string())?;
-    let dir = tempfile::tempdir().map_err(|e| format!("cannot create a scan directory: {e}"))?;
+        .map_err(|x| e(x.to_string()))?;
+    let dir = tempfile::tempdir().map_err(|x| e(format!("cannot create a scan directory: {x}")))?;
     let path = dir.path().join(artifact_file_name(&bytes));
     tokio::fs::write(&path, &bytes)
         .await
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        .map_err(|x| e(format!("cannot write {}: {x}", path.display())))?;
     drop(bytes);
     // Renew the lease while the scan runs so a long scan is not taken over.
     let renew = {
@@ -335,30 +370,30 @@ async fn scan_job(
         })
     };
     let scan_path = path.clone();
-    let report = tokio::task::spawn_blocking(move || scanner.scan(&scan_path)).await;
+    let report = tokio::task::spawn_blocking(move || scanner.scan_job(&scan_path)).await;
     renew.abort();
-    let report = report.map_err(|e| format!("the scanner panicked: {e}"))??;
+    let report = report.map_err(|x| e(format!("the scanner panicked: {x}")))??;
     let trusted = store
         .is_trusted(&job.version.platform, &job.version.name)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|x| e(x.to_string()))?;
     let sub = store
         .get_submission(job.submission_id)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|x| e(x.to_string()))?;
     let manifest = CapabilityManifest::from_report(&report);
     let mut result = to_result(&report, &manifest, trusted, &sub.metadata);
     // Capability diff against the previous version: what reviewers look at to see whether
     // this version asks for more (new hosts, scopes, processes, dependencies) than the last.
     let previous = previous_manifest(store, &job.version)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|x| e(x.to_string()))?;
     if let (Some((prev_version, prev)), Some(obj)) = (previous, result.inputs.as_object_mut()) {
         let mut d = portcullis_capabilities::diff(&prev, &manifest);
         d.old = prev_version;
         d.new = job.version.version.clone();
         let escalates = d.escalates();
-        let mut value = serde_json::to_value(&d).map_err(|e| e.to_string())?;
+        let mut value = serde_json::to_value(&d).map_err(|x| e(x.to_string()))?;
         if let Some(o) = value.as_object_mut() {
             o.insert("escalates".into(), escalates.into());
         }
