@@ -11,6 +11,7 @@ mod engine;
 pub mod gate;
 pub mod pipeline;
 pub mod triage;
+pub mod unanalysed;
 
 pub use config::{Config, ConfigError};
 pub use pipeline::{Pipeline, ProgressFn, had_internal_error};
