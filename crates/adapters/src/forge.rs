@@ -5,10 +5,11 @@
 
 use crate::AdapterOutput;
 use crate::rules::{self, finding};
-use crate::util::{Doc, host_pattern, notice};
+use crate::util::{Doc, host_pattern, notice, too_deep, too_large};
+use portcullis_core::nesting::Syntax;
 use portcullis_core::{
-    Capability, CapabilitySet, Channel, Extension, IngressKind, Location, NoticeLevel, Package,
-    Platform, Severity,
+    Capability, CapabilitySet, Channel, Extension, IngressKind, Location, Package, Platform,
+    Severity,
 };
 use serde_json::Value;
 
@@ -23,22 +24,25 @@ pub fn detect(pkg: &Package) -> Option<AdapterOutput> {
     let path = file.path.as_str();
     let mut out = AdapterOutput::default();
     let text = file.text()?;
+    let looks_forge = text.contains("modules:") || text.contains("app:");
     if text.len() > MAX_MANIFEST_BYTES {
-        out.notices.push(notice(
-            NoticeLevel::Warning,
-            path,
-            format!(
-                "{path} is {} bytes; Forge manifests above {MAX_MANIFEST_BYTES} bytes are not read",
-                text.len()
-            ),
-        ));
+        out.notices
+            .push(too_large(path, text.len(), MAX_MANIFEST_BYTES));
+        return Some(out);
+    }
+    if let Some(n) = too_deep(path, text, Syntax::Yaml) {
+        if !looks_forge {
+            return None;
+        }
+        out.notices.push(n);
+        out.extension = Some(empty_extension(pkg, path, &Value::Null));
         return Some(out);
     }
     let value: Value = match yaml_serde::from_str(text) {
         Ok(v) => v,
         Err(e) => {
             // Only claim the file when it looks like a Forge manifest.
-            if !(text.contains("modules:") || text.contains("app:")) {
+            if !looks_forge {
                 return None;
             }
             let location = match e.location() {

@@ -237,6 +237,12 @@ pub enum SkipReason {
     TooLarge(usize),
     #[error("brackets nest deeper than {MAX_NESTING} levels")]
     TooDeep,
+    #[error(
+        "expressions or statements chain deeper than {MAX_CHAIN} levels (`!!!…`, `a=b=…`, `if (a) if (a) …`)"
+    )]
+    ChainTooDeep,
+    #[error("the syntax tree nests deeper than {MAX_AST_DEPTH} levels")]
+    AstTooDeep,
     #[error("the parser gave up: {0}")]
     Unparseable(String),
 }
@@ -305,6 +311,9 @@ fn parse_as(text: &str, source_type: SourceType) -> Result<JsFacts, SkipReason> 
     if max_bracket_depth(text) > MAX_NESTING {
         return Err(SkipReason::TooDeep);
     }
+    if max_chain(text) > MAX_CHAIN {
+        return Err(SkipReason::ChainTooDeep);
+    }
     let allocator = Allocator::default();
     let ret = Parser::new(&allocator, text, source_type).parse();
     let errors: Vec<(u32, String)> = ret
@@ -323,11 +332,90 @@ fn parse_as(text: &str, source_type: SourceType) -> Result<JsFacts, SkipReason> 
     }
     let mut collector = Collector::new(&ret.program);
     collector.visit_program(&ret.program);
+    if collector.too_deep {
+        return Err(SkipReason::AstTooDeep);
+    }
     let mut facts = collector.facts;
     facts.errors = errors;
     let bound = collector.bindings;
     facts.globals.retain(|(name, _)| !bound.contains(name));
     Ok(facts)
+}
+
+/// Longest run of tokens that make the parser recurse without a bracket (prefix operators,
+/// assignment, `?`, `=>`, `if`/`else`) between two statement or list separators. The parser
+/// and the visitor recurse once per link, so a 30 000-link chain overflows a thread's stack.
+pub const MAX_CHAIN: usize = 1000;
+/// Depth at which the collector stops descending into expressions and statements. Binary
+/// chains (`1+1+…`) parse in a loop but build a tree this deep.
+pub const MAX_AST_DEPTH: usize = 1000;
+
+/// See [`MAX_CHAIN`]. Approximate (strings and comments are skipped, regex literals are not
+/// told from division), which can only over-estimate.
+fn max_chain(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut run, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    let mut prev: Option<u8> = None;
+    while let Some(&b) = bytes.get(i) {
+        if let Some(q) = quote {
+            if b == b'\\' {
+                i += 1;
+            } else if b == q || (b == b'\n' && q != b'`') {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'\'' | b'"' | b'`' => quote = Some(b),
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while bytes.get(i).is_some_and(|c| *c != b'\n') {
+                    i += 1;
+                }
+            }
+            b';' | b',' | b'{' | b'}' => run = 0,
+            b'!' | b'~' | b'?' => run += 1,
+            b'=' => {
+                let prev = i.checked_sub(1).map(|p| bytes[p]);
+                let next = bytes.get(i + 1).copied();
+                // `==`, `<=`, `!=` compare; they do not nest.
+                if !matches!(prev, Some(b'=' | b'<' | b'>' | b'!')) && next != Some(b'=') {
+                    run += 1;
+                }
+            }
+            b'+' | b'-' if matches!(bytes.get(i + 1), Some(b'+' | b'-')) => i += 1,
+            // Unary `+`/`-` (after an operator or an opening bracket) nest; binary ones loop.
+            b'+' | b'-' if prev.is_none_or(|p| b"=+-*/%!~?:&|^<>([".contains(&p)) => run += 1,
+            b'a'..=b'z'
+                if (i == 0 || !is_word(bytes[i - 1]))
+                    && PREFIX_WORDS.iter().any(|w| {
+                        bytes.get(i..i + w.len()) == Some(*w)
+                            && bytes.get(i + w.len()).is_none_or(|c| !is_word(*c))
+                    }) =>
+            {
+                run += 1;
+            }
+            _ => {}
+        }
+        if !b.is_ascii_whitespace() {
+            prev = Some(b);
+        }
+        max = max.max(run);
+        i += 1;
+    }
+    max
+}
+
+/// Keywords that parse what follows recursively (`if (a) if (a) …`, `typeof typeof …`).
+const PREFIX_WORDS: &[&[u8]] = &[
+    b"if", b"else", b"typeof", b"void", b"await", b"new", b"delete", b"yield", b"while", b"for",
+    b"with", b"do",
+];
+
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'$'
 }
 
 /// Maximum nesting of `{[(` outside of strings and comments (approximate: template literals
@@ -393,6 +481,9 @@ struct Collector<'a, 'p> {
     consts: HashMap<&'a str, &'p Expression<'a>>,
     bindings: HashSet<String>,
     class_stack: Vec<usize>,
+    /// Current expression/statement depth of the walk, and whether it hit [`MAX_AST_DEPTH`].
+    depth: usize,
+    too_deep: bool,
 }
 
 impl<'a, 'p> Collector<'a, 'p> {
@@ -424,6 +515,8 @@ impl<'a, 'p> Collector<'a, 'p> {
             consts,
             bindings: HashSet::new(),
             class_stack: Vec::new(),
+            depth: 0,
+            too_deep: false,
         }
     }
 
@@ -759,6 +852,28 @@ fn span_start(expr: &Expression<'_>) -> u32 {
 }
 
 impl<'a> Visit<'a> for Collector<'a, '_> {
+    // Every recursion of the walk passes through an expression or a statement: bounding
+    // these two bounds the stack the walk uses.
+    fn visit_expression(&mut self, it: &Expression<'a>) {
+        if self.depth >= MAX_AST_DEPTH {
+            self.too_deep = true;
+            return;
+        }
+        self.depth += 1;
+        walk::walk_expression(self, it);
+        self.depth -= 1;
+    }
+
+    fn visit_statement(&mut self, it: &Statement<'a>) {
+        if self.depth >= MAX_AST_DEPTH {
+            self.too_deep = true;
+            return;
+        }
+        self.depth += 1;
+        walk::walk_statement(self, it);
+        self.depth -= 1;
+    }
+
     fn visit_class(&mut self, it: &Class<'a>) {
         let methods = it
             .body

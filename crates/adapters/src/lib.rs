@@ -65,6 +65,14 @@ impl AdapterOutput {
 pub fn detect(pkg: &Package, generic: Option<&GenericManifest>) -> AdapterOutput {
     let pj = npm::PackageJson::load(pkg);
     let mut out = AdapterOutput::default();
+    // serde_json stops at 128 levels and the parse fails with a finding; say also that the
+    // manifest's declarations were not read.
+    if let Some(f) = pkg.file("package.json")
+        && let Some(text) = f.text()
+        && let Some(n) = util::too_deep(&f.path, text, portcullis_core::nesting::Syntax::Json)
+    {
+        out.notices.push(n);
+    }
     if let Some(Err(f)) = &pj {
         out.findings.push((**f).clone());
     }

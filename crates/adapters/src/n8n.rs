@@ -213,11 +213,10 @@ fn parse_file(file: &SourceFile, out: &mut AdapterOutput) -> Option<JsFacts> {
     match js::parse(text, ts) {
         Ok(f) => Some(f),
         Err(reason) => {
-            out.notices.push(notice(
-                NoticeLevel::Warning,
+            out.notices.push(portcullis_core::Notice::unanalysed(
                 &file.path,
                 format!(
-                    "could not read the n8n description in {}: {reason}",
+                    "not analysed: could not read the n8n description in {}: {reason}",
                     file.path
                 ),
             ));

@@ -12,7 +12,7 @@ use crate::rules::{self, finding};
 use crate::util::{Doc, is_secret_name, join_rel, notice};
 use portcullis_core::rule::Signal;
 use portcullis_core::{
-    Capability, CapabilitySet, Extension, IngressKind, NoticeLevel, Package, Platform, Severity,
+    Capability, CapabilitySet, Extension, IngressKind, Package, Platform, Severity,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -71,10 +71,9 @@ pub fn detect(pkg: &Package, pj: &PackageJson) -> Option<AdapterOutput> {
         let runtime = match js::parse(text, false) {
             Ok(f) => f,
             Err(reason) => {
-                out.notices.push(notice(
-                    NoticeLevel::Warning,
+                out.notices.push(portcullis_core::Notice::unanalysed(
                     path,
-                    format!("could not analyse Node-RED runtime file {path}: {reason}"),
+                    format!("not analysed: could not read Node-RED runtime file {path}: {reason}"),
                 ));
                 continue;
             }

@@ -33,7 +33,13 @@ pub fn detect(pkg: &Package, pj: Option<&PackageJson>) -> Option<AdapterOutput> 
     let text = file.text()?;
     let mut out = AdapterOutput::default();
     if text.len() > MAX_MANIFEST_BYTES {
-        return None;
+        out.notices
+            .push(crate::util::too_large(path, text.len(), MAX_MANIFEST_BYTES));
+        return Some(out);
+    }
+    if let Some(n) = crate::util::too_deep(path, text, portcullis_core::nesting::Syntax::Xml) {
+        out.notices.push(n);
+        return Some(out);
     }
     let doc = Doc::new(path, text);
     let xml = match roxmltree::Document::parse(text) {

@@ -476,7 +476,16 @@ fn forge_events(pkg: &portcullis_core::Package, set: &mut CapabilitySet) {
         return;
     };
     let Some(text) = file.text() else { return };
-    if text.len() > 1024 * 1024 {
+    // The adapter reports a manifest this large or deep as unanalysed; here it is just not
+    // read (a second parse of a hostile manifest would cost what the first one was spared).
+    if text.len() > 1024 * 1024
+        || portcullis_core::nesting::exceeds(
+            text,
+            portcullis_core::nesting::Syntax::Yaml,
+            portcullis_core::nesting::MAX_DOCUMENT_NESTING,
+        )
+        .is_some()
+    {
         return;
     }
     let Ok(value) = yaml_serde::from_str::<Value>(text) else {

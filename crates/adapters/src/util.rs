@@ -1,6 +1,7 @@
 //! Small helpers shared by the platform modules: locations, hosts, secret-looking names.
 
 use portcullis_core::location::LineIndex;
+use portcullis_core::nesting::{self, MAX_DOCUMENT_NESTING, Syntax};
 use portcullis_core::{
     Capability, CapabilitySet, Evidence, Finding, HostPattern, Location, Notice, NoticeLevel,
     SourceFile,
@@ -289,10 +290,33 @@ pub fn manifest_finding(
 /// A notice naming a file.
 pub fn notice(level: NoticeLevel, path: &str, message: impl Into<String>) -> Notice {
     Notice {
+        kind: portcullis_core::NoticeKind::General,
         level,
         path: Some(path.to_string()),
         message: message.into(),
     }
+}
+
+/// Refuses a manifest nested deeper than [`MAX_DOCUMENT_NESTING`] before a recursive parser
+/// (serde's YAML reader, an XML walk) sees it: the measure is one linear pass, the parse of a
+/// 100 000-deep flow sequence is not. The notice makes the file unanalysed code.
+pub fn too_deep(path: &str, text: &str, syntax: Syntax) -> Option<Notice> {
+    let depth = nesting::exceeds(text, syntax, MAX_DOCUMENT_NESTING)?;
+    Some(Notice::unanalysed(
+        path,
+        format!(
+            "not analysed: {path} nests deeper than {MAX_DOCUMENT_NESTING} levels (counted {depth} before stopping); \
+             the manifest is refused before parsing, so its declarations were not read"
+        ),
+    ))
+}
+
+/// A manifest too large to read: its declarations are unanalysed.
+pub fn too_large(path: &str, len: usize, max: usize) -> Notice {
+    Notice::unanalysed(
+        path,
+        format!("not analysed: {path} is {len} bytes, over the manifest limit of {max} bytes"),
+    )
 }
 
 /// Joins a manifest-relative path (`../x`, `./y`) onto a directory, refusing escapes.

@@ -129,6 +129,7 @@ fn open_db(
                 }
                 Err(e) => {
                     notices.push(Notice {
+                        kind: portcullis_core::NoticeKind::General,
                         level: NoticeLevel::Warning,
                         path: None,
                         message: format!(
@@ -186,19 +187,27 @@ pub(crate) fn build(config: Config, options: &ScanOptions) -> Result<Pipeline, S
         .as_deref()
         .and_then(Path::parent)
         .map(Path::to_path_buf);
-    analyzers.push(Box::new(
-        portcullis_js::JsAnalyzer::new(js).map_err(|e| setup("[js]", &e))?,
-    ));
+    let js_max = js.max_file_bytes as u64;
+    analyzers.push(Box::new(crate::unanalysed::SizeLimited {
+        inner: portcullis_js::JsAnalyzer::new(js).map_err(|e| setup("[js]", &e))?,
+        max_bytes: js_max,
+        setting: "[js] max-file-bytes",
+    }));
 
     // Forge scopes and PCF features the code needs, for the capability checks.
     analyzers.push(Box::new(portcullis_adapters::ScopeAnalyzer::new()));
 
     let mut secrets: portcullis_secrets::Config = config.section("secrets", &config.secrets)?;
     secrets.verify |= options.verify_secrets;
+    let secrets_max = secrets.max_file_bytes;
     let secrets = Arc::new(
         portcullis_secrets::SecretsAnalyzer::new(secrets).map_err(|e| setup("[secrets]", &e))?,
     );
-    analyzers.push(Box::new(Shared(Arc::clone(&secrets))));
+    analyzers.push(Box::new(crate::unanalysed::SizeLimited {
+        inner: Shared(Arc::clone(&secrets)),
+        max_bytes: secrets_max,
+        setting: "[secrets] max-file-bytes",
+    }));
     let history: Option<Box<crate::pipeline::HistoryFn>> = options.history.then(|| {
         Box::new(move |repo: &Path| {
             secrets

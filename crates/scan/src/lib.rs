@@ -13,6 +13,7 @@ pub mod gate;
 pub mod pipeline;
 pub mod rules;
 pub mod triage;
+pub mod unanalysed;
 
 pub use config::{Config, ConfigError};
 pub use pipeline::{Pipeline, ProgressFn, had_internal_error};

@@ -114,6 +114,19 @@ impl Pipeline {
         extra: Vec<Finding>,
         progress: Option<&ProgressFn<'_>>,
     ) -> ScanReport {
+        // On the analysis threads: their stack size is known, the caller's is not.
+        match crate::unanalysed::analysis_pool() {
+            Some(pool) => pool.install(|| self.run_here(package, extra, progress)),
+            None => self.run_here(package, extra, progress),
+        }
+    }
+
+    fn run_here(
+        &self,
+        package: &Package,
+        extra: Vec<Finding>,
+        progress: Option<&ProgressFn<'_>>,
+    ) -> ScanReport {
         let started = Instant::now();
         let mut notices = self.setup_notices.clone();
         let detected = match &self.detector {
@@ -181,9 +194,13 @@ impl Pipeline {
             merged.merge(out);
             notices.extend(local);
         }
+        // Analyzers' own notices (a file skipped, a limit hit) belong in the report too.
+        notices.append(&mut merged.notices);
         let mut findings = detected.findings;
         findings.append(&mut merged.findings);
         findings.extend(extra);
+        // Before the capability check: a crash there is recorded below, after this point.
+        findings.extend(crate::unanalysed::findings(&notices));
         let mut components = merged.components;
         components.sort_by(|a, b| {
             (&a.name, &a.version, &a.found_in).cmp(&(&b.name, &b.version, &b.found_in))
@@ -194,11 +211,14 @@ impl Pipeline {
 
         if let Some(checker) = &self.checker {
             let t = Instant::now();
-            let found = guarded("capabilities", None, &mut notices, || {
+            let mut local = Vec::new();
+            let found = guarded("capabilities", None, &mut local, || {
                 checker.check(extension.as_ref(), &merged.observed, &components)
             })
             .unwrap_or_default();
             findings.extend(found);
+            findings.extend(crate::unanalysed::findings(&local));
+            notices.extend(local);
             analyzer_us.insert("capabilities".into(), t.elapsed().as_micros() as u64);
         }
 
@@ -256,6 +276,7 @@ impl Pipeline {
             Ok(d) => d,
             Err(e) => {
                 report.notices.push(Notice {
+                    kind: portcullis_core::NoticeKind::General,
                     level: NoticeLevel::Error,
                     path: None,
                     message: format!("policy evaluation failed, rejecting to stay safe: {e}"),
@@ -295,6 +316,7 @@ fn exclusion_matcher(config: &Config, notices: &mut Vec<Notice>) -> Option<globs
                 b.add(g);
             }
             Err(e) => notices.push(Notice {
+                kind: portcullis_core::NoticeKind::General,
                 level: NoticeLevel::Error,
                 path: None,
                 message: format!("[scan] exclude pattern `{pattern}` is invalid: {e}"),
@@ -321,6 +343,7 @@ fn guarded<T>(
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
             notices.push(Notice {
+                kind: portcullis_core::NoticeKind::InternalError,
                 level: NoticeLevel::Error,
                 path: path.map(str::to_string),
                 message: format!("{INTERNAL_ERROR_PREFIX} in {what}: {msg}"),
@@ -330,7 +353,8 @@ fn guarded<T>(
     }
 }
 
-/// Prefix of the notice recorded when an analyzer crashed; the CLI looks for it.
+/// Prefix of the message of the notice recorded when an analyzer crashed (its kind is
+/// [`portcullis_core::NoticeKind::InternalError`]; the text is for people).
 pub const INTERNAL_ERROR_PREFIX: &str = "internal error";
 
 /// Whether a report records an analyzer crash.
@@ -338,5 +362,5 @@ pub fn had_internal_error(report: &ScanReport) -> bool {
     report
         .notices
         .iter()
-        .any(|n| n.level == NoticeLevel::Error && n.message.starts_with(INTERNAL_ERROR_PREFIX))
+        .any(|n| n.kind == portcullis_core::NoticeKind::InternalError)
 }

@@ -9,11 +9,18 @@ use portcullis_core::rule::Rule;
 use std::borrow::Cow;
 
 /// The declared rule slices of the analyzer crates.
-fn declared() -> impl Iterator<Item = &'static &'static Rule> {
+fn declared() -> impl Iterator<Item = &'static Rule> {
     portcullis_adapters::RULES
         .iter()
         .chain(portcullis_capabilities::RULES)
         .chain(portcullis_deps::rules::RULES)
+        .chain(portcullis_js::RULES)
+        .chain(portcullis_supply_chain::rules::RULES)
+        .chain(portcullis_behaviour::RULES)
+        .chain(portcullis_dynamic::RULES)
+        .chain([&crate::unanalysed::UNANALYSED_CODE])
+        .copied()
+        .chain(portcullis_secrets::decl::rules())
 }
 
 /// Every built-in rule with a declaration, sorted by id.
@@ -21,7 +28,7 @@ fn declared() -> impl Iterator<Item = &'static &'static Rule> {
 /// Crates whose rules are still described by legacy [`RuleMeta`] (their `Analyzer::rules`)
 /// join through [`crate::Pipeline::all_rules`] until they expose a `RULES` slice.
 pub fn builtin() -> Vec<Rule> {
-    let mut out: Vec<Rule> = declared().map(|r| (*r).clone()).collect();
+    let mut out: Vec<Rule> = declared().cloned().collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out.dedup_by(|a, b| a.id == b.id);
     out

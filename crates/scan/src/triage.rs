@@ -217,6 +217,7 @@ fn apply_inline(
         if !allow {
             if reported.insert(key) {
                 notices.push(Notice {
+                    kind: portcullis_core::NoticeKind::General,
                     level: NoticeLevel::Warning,
                     path: Some(f.location.path.clone()),
                     message: format!(
@@ -230,6 +231,7 @@ fn apply_inline(
         if sup.reason.is_empty() {
             if reported.insert(key) {
                 notices.push(Notice {
+                    kind: portcullis_core::NoticeKind::General,
                     level: NoticeLevel::Warning,
                     path: Some(f.location.path.clone()),
                     message: format!(
@@ -255,6 +257,7 @@ fn apply_ignores(findings: &mut [Finding], entries: &[IgnoreEntry], notices: &mu
             && exp < today
         {
             notices.push(Notice {
+                kind: portcullis_core::NoticeKind::General,
                 level: NoticeLevel::Warning,
                 path: None,
                 message: format!(
@@ -272,6 +275,7 @@ fn apply_ignores(findings: &mut [Finding], entries: &[IgnoreEntry], notices: &mu
                 Ok(g) => Some(g.compile_matcher()),
                 Err(e) => {
                     notices.push(Notice {
+                        kind: portcullis_core::NoticeKind::General,
                         level: NoticeLevel::Error,
                         path: None,
                         message: format!(

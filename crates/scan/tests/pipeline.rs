@@ -109,7 +109,23 @@ fn findings_from_all_files_are_merged_sorted_and_gated() {
 fn an_analyzer_panic_is_contained_and_reported() {
     let pkg = package(&[("boom.js", "exec(a);\n"), ("ok.js", "exec(b);\n")]);
     let report = pipeline(Config::default(), Severity::High).run(&pkg, None);
-    assert_eq!(report.findings.len(), 1, "the other file is still analyzed");
+    let exec: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "fake/exec")
+        .map(|f| f.location.path.as_str())
+        .collect();
+    assert_eq!(exec, ["ok.js"], "the other file is still analyzed");
+    // The file the analyzer crashed on was not analysed: a finding says so, and the gate
+    // sees the unanalysed-code signal.
+    let crashed: Vec<&portcullis_core::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.has_signal(portcullis_core::Signal::UnanalysedCode))
+        .collect();
+    assert_eq!(crashed.len(), 1, "{:#?}", report.findings);
+    assert_eq!(crashed[0].location.path, "boom.js");
+    assert!(crashed[0].message.contains("fake analyzer bug"));
     assert!(had_internal_error(&report));
     let notice = report
         .notices

@@ -93,6 +93,16 @@ pub fn parse_requirements(text: &str, found_in: &str) -> Vec<Dep> {
 /// gives the direct dependencies and their groups; without it, packages nobody depends on
 /// are taken as direct.
 pub fn parse_poetry(text: &str, pyproject: Option<&str>) -> Result<Graph, String> {
+    if let Some(d) = portcullis_core::nesting::exceeds(
+        text,
+        portcullis_core::nesting::Syntax::Toml,
+        portcullis_core::nesting::MAX_DOCUMENT_NESTING,
+    ) {
+        return Err(format!(
+            "nesting deeper than {} levels (counted {d}): refused before parsing",
+            portcullis_core::nesting::MAX_DOCUMENT_NESTING
+        ));
+    }
     let doc: toml::Table = toml::from_str(text).map_err(|e| format!("invalid TOML: {e}"))?;
     let packages = doc
         .get("package")
@@ -211,6 +221,15 @@ fn spec_of(v: &toml::Value) -> String {
 
 /// Direct dependencies from `pyproject.toml`: Poetry tables and PEP 621 `[project]`.
 fn pyproject_deps(text: &str) -> Vec<(String, String, DependencyScope)> {
+    if portcullis_core::nesting::exceeds(
+        text,
+        portcullis_core::nesting::Syntax::Toml,
+        portcullis_core::nesting::MAX_DOCUMENT_NESTING,
+    )
+    .is_some()
+    {
+        return Vec::new();
+    }
     let Ok(doc) = toml::from_str::<toml::Table>(text) else {
         return Vec::new();
     };

@@ -218,6 +218,16 @@ fn scalar(v: &Value) -> Option<String> {
 }
 
 fn parse_berry(text: &str, manifest: Option<&Manifest>) -> Result<Graph, String> {
+    if let Some(d) = portcullis_core::nesting::exceeds(
+        text,
+        portcullis_core::nesting::Syntax::Yaml,
+        portcullis_core::nesting::MAX_DOCUMENT_NESTING,
+    ) {
+        return Err(format!(
+            "nesting deeper than {} levels (counted {d}): refused before parsing",
+            portcullis_core::nesting::MAX_DOCUMENT_NESTING
+        ));
+    }
     let v: Value = yaml_serde::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
     let map = v.as_object().ok_or("not a YAML mapping")?;
     let mut entries = Vec::new();
