@@ -5,7 +5,7 @@
 
 use crate::AdapterOutput;
 use crate::rules::{self, finding};
-use crate::util::{Doc, host_pattern, notice, too_deep, too_large};
+use crate::util::{Doc, host_pattern, too_deep, too_large};
 use portcullis_core::nesting::Syntax;
 use portcullis_core::{
     Capability, CapabilitySet, Channel, Extension, IngressKind, Location, Package, Platform,

@@ -9,7 +9,7 @@ use crate::AdapterOutput;
 use crate::js::{self, JsFacts, Spanned, Val};
 use crate::npm::{PackageJson, normalize};
 use crate::rules::{self, finding};
-use crate::util::{Doc, is_secret_name, join_rel, notice};
+use crate::util::{Doc, is_secret_name, join_rel};
 use portcullis_core::rule::Signal;
 use portcullis_core::{
     Capability, CapabilitySet, Extension, IngressKind, Package, Platform, Severity,

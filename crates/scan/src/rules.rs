@@ -18,7 +18,7 @@ fn declared() -> impl Iterator<Item = &'static Rule> {
         .chain(portcullis_supply_chain::rules::RULES)
         .chain(portcullis_behaviour::RULES)
         .chain(portcullis_dynamic::RULES)
-        .chain([&crate::unanalysed::UNANALYSED_CODE])
+        .chain(crate::unanalysed::RULES)
         .copied()
         .chain(portcullis_secrets::decl::rules())
 }

@@ -112,10 +112,8 @@ pub fn findings(notices: &[Notice]) -> Vec<Finding> {
     out
 }
 
-/// The rule's metadata, for `rules list` and SARIF.
-pub fn rules() -> Vec<RuleMeta> {
-    vec![UNANALYSED_CODE.meta()]
-}
+/// The scan crate's own declared rules, for the registry ([`crate::rules`]).
+pub static RULES: &[&portcullis_core::rule::Rule] = &[&UNANALYSED_CODE];
 
 /// An analyzer whose per-file size limit the pipeline enforces: a file over it is not given
 /// to the analyzer and is reported as unanalysed, naming the limit's `portcullis.toml` key.
