@@ -5,7 +5,6 @@ use portcullis_scan::{Config, ScanOptions, Scanner};
 use std::path::Path;
 
 #[test]
-#[ignore = "docs/rules/ is generated once the analyzer crates' RULES are merged: run `portcullis rules docs --out docs/rules` and drop this ignore"]
 fn checked_in_rule_docs_match_the_declarations() {
     let db = tempfile::tempdir().unwrap();
     let options = ScanOptions {
