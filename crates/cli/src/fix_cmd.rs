@@ -1,7 +1,6 @@
 //! `portcullis scan --fix [--dry-run]`: apply the fixes findings carry to the scanned
 //! directory, show the diff, and rescan.
 
-use crate::EXIT_PASS;
 use crate::cli::{ScanArgs, scan_error, usage};
 use crate::scan_cmd::{exit_code, run_one};
 use portcullis_report::{Format, RenderOptions, render};
@@ -34,7 +33,7 @@ pub fn fix(
     let (n, files) = (plan.applied(), plan.files.len());
     if n == 0 {
         eprintln!("portcullis: no fixes to apply");
-        return Ok(exit_code(&report).max(EXIT_PASS));
+        return Ok(exit_code(&report));
     }
     if args.dry_run {
         eprintln!(
