@@ -56,7 +56,7 @@ for f in sorted(os.listdir(out)):
     for reason in d['reasons']:
         if reason['outcome'] != d['outcome']:
             continue
-        rules = collections.Counter(by_fp.get(fp, '?') for fp in reason['findings'])
+        rules = collections.Counter(by_fp.get(fp, '?') for fp in reason.get('findings', []))
         reasons.append((reason['policy'], dict(rules.most_common(4)), reason['message']))
     rows.append((kind, name, d['outcome'], reasons))
 dist = collections.Counter((k, o) for k, _, o, _ in rows)
