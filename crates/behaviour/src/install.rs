@@ -390,7 +390,7 @@ fn install_finding(
         .with_property("hook", e.hook.as_str())
         .with_evidence(hook_loc.clone(), format!("`{}` hook", e.hook));
     if !e.registry {
-        f.severity = crate::lower(f.severity);
+        f.severity = f.severity.lower();
         f.signals.retain(|s| *s != Signal::InstallTimeExecution);
     }
     f
@@ -423,7 +423,7 @@ fn judge(
         let mut fi = install_finding(rule, e, msg, loc(span), hook_loc, extension)
             .with_fingerprint_key(key.clone());
         if let Some(s) = severity {
-            fi.severity = if e.registry { s } else { crate::lower(s) };
+            fi.severity = if e.registry { s } else { s.lower() };
         }
         for s in extra {
             fi = fi.with_signal(*s);
@@ -590,7 +590,7 @@ fn shell_findings(res: &Resolution, hook_loc: &dyn Fn(&str) -> Location, out: &m
             .with_fingerprint_key(format!("shell:{}:{}", s.hook, s.command))
             .with_property("hook", s.hook.as_str());
         if !s.registry {
-            f.severity = crate::lower(f.severity);
+            f.severity = f.severity.lower();
             f.signals.retain(|x| *x != Signal::InstallTimeExecution);
         }
         out.finding(f);

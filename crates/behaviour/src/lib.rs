@@ -26,9 +26,7 @@ pub mod shell;
 
 use portcullis_core::location::LineIndex;
 use portcullis_core::rule::Rule;
-use portcullis_core::{
-    Analyzer, Context, Finding, NoticeLevel, Output, RuleMeta, Severity, SourceFile,
-};
+use portcullis_core::{Analyzer, Context, Finding, NoticeLevel, Output, RuleMeta, SourceFile};
 
 /// Every rule of this analyzer: the file behaviours, then the install-time rules. A test
 /// checks it lists exactly the rules of [`rules::CHECKS`] and [`install::INSTALL_RULES`].
@@ -106,16 +104,6 @@ impl BehaviourAnalyzer {
     }
 }
 
-/// One step down, saturating at `Info`.
-pub(crate) fn lower(s: Severity) -> Severity {
-    match s {
-        Severity::Critical => Severity::High,
-        Severity::High => Severity::Medium,
-        Severity::Medium => Severity::Low,
-        Severity::Low | Severity::Info => Severity::Info,
-    }
-}
-
 impl Analyzer for BehaviourAnalyzer {
     fn name(&self) -> &'static str {
         "behaviour"
@@ -139,7 +127,7 @@ impl Analyzer for BehaviourAnalyzer {
         if file.is_test_or_example() {
             for f in &mut out.findings {
                 f.signals.clear();
-                f.severity = lower(lower(f.severity));
+                f.severity = f.severity.lower().lower();
             }
         }
         out

@@ -24,6 +24,17 @@ impl Severity {
         Severity::Info,
     ];
 
+    /// One step down, saturating at `Info` (a finding in a test file, a hook that only runs
+    /// for git installs).
+    pub fn lower(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            Severity::Low | Severity::Info => Severity::Info,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",

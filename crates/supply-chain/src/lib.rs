@@ -74,17 +74,6 @@ impl SupplyChainAnalyzer {
     }
 }
 
-/// One step down, saturating at `Info` (a hook that only runs for git installs, a dev
-/// dependency).
-pub(crate) fn lower(s: Severity) -> Severity {
-    match s {
-        Severity::Critical => Severity::High,
-        Severity::High => Severity::Medium,
-        Severity::Medium => Severity::Low,
-        Severity::Low | Severity::Info => Severity::Info,
-    }
-}
-
 impl Analyzer for SupplyChainAnalyzer {
     fn name(&self) -> &'static str {
         "supply-chain"

@@ -5,9 +5,9 @@
 //! found textually (the JSON-escaped key followed by `:`), searching after the enclosing
 //! section's key; when that fails the finding names the file only.
 
+use crate::Config;
 use crate::rules::*;
 use crate::scripts::{self, Kind};
-use crate::{Config, lower};
 use portcullis_core::location::LineIndex;
 use portcullis_core::rule::Signal;
 use portcullis_core::{
@@ -305,7 +305,7 @@ fn dependencies(m: &Manifest<'_>, obj: &Map<String, Value>, out: &mut Output) {
                 Spec::Local => (Severity::Medium, "a local path outside the registry"),
             };
             if section == "devDependencies" {
-                severity = lower(severity);
+                severity = severity.lower();
             }
             let kind_label = match kind {
                 Spec::Git { .. } => "git",
@@ -444,7 +444,7 @@ fn lifecycle(
             Kind::Benign => (&INSTALL_SCRIPT, Severity::Low),
         };
         if !on_registry_install {
-            severity = lower(severity);
+            severity = severity.lower();
         }
         let loc = m.key(Some("scripts"), hook);
         let line = loc.start_line();
